@@ -1,0 +1,46 @@
+"""Controlled vocabularies shared by every deck: exploitation models, warning signs, age bands.
+
+Facilitators write their own decks, but trends compare cards across decks by model and
+sign, so these lists are fixed here rather than per deck.
+"""
+
+# The five models of child sexual exploitation described in the seed material, plus
+# "none" for cards that show a healthy relationship.
+MODELS: dict[str, str] = {
+    "none": "None (healthy)",
+    "boyfriend_girlfriend": "Boyfriend/girlfriend or best-friend grooming",
+    "online": "Online grooming",
+    "opportunistic": "Inappropriate relationships (opportunistic)",
+    "peer": "Peer exploitation",
+    "organised": "Organised exploitation",
+}
+
+SIGNS: dict[str, str] = {
+    "something_in_return": "Something given in return",
+    "age_power_gap": "Age or power gap",
+    "secrecy": "Secrecy",
+    "isolation": "Isolation from friends or family",
+    "alcohol_drugs": "Alcohol or drugs",
+    "online_unknown": "Online contact with someone unknown",
+    "hidden_identity": "Hidden or fake identity",
+    "pressure_threats": "Pressure or threats",
+    "images": "Images asked for or shared",
+    "missing_late": "Going missing or late nights",
+    "adult_venues": "Adult venues or parties",
+    "controlling": "Controlling or jealous behaviour",
+    "gifts_flattery": "Gifts, compliments or flattery",
+    "bring_friends": "Asked to bring friends",
+}
+
+AGE_BANDS: tuple[str, ...] = ("11-13", "14-16", "17-18")
+
+# Used when a deck names no categories of its own.
+DEFAULT_CATEGORIES: list[dict] = [
+    {"id": "healthy", "label": "Healthy", "colour": "#2E7D32"},
+    {"id": "warning", "label": "Warning signs", "colour": "#E6A100"},
+    {"id": "exploitative", "label": "Exploitative", "colour": "#C62828"},
+]
+
+NOT_SURE = {"id": "not_sure", "label": "Not sure", "colour": "#8A8F98"}
+
+PHASES: tuple[str, ...] = ("baseline", "endpoint")

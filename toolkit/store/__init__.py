@@ -1,0 +1,253 @@
+"""The store: every session, answer and question, in SQLite or PostgreSQL.
+
+``open_store(url)`` gives a ``Store``. The facilitator's dashboard, the student server
+and any notebook meet only here: whatever one process writes, the others read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import uuid
+from collections import OrderedDict
+from pathlib import Path
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+
+from .. import config
+from ..content import Library, Programme, resolve_plan
+from ..content.models import Plan
+from ..errors import Conflict, Invalid, NotFound
+from . import answers, frames
+from .codes import new_code, normalise
+from .engine import make_engine, prepare, reading
+from .schema import questions, responses, sessions, snapshots
+from .session import Session, now
+
+LABELS = ("organisation", "group", "age_band", "setting", "facilitator")
+LABEL_MAX = 120
+
+
+class Store:
+    """Sessions, answers and questions in one database. Safe to share between threads."""
+
+    def __init__(self, url: str | None = None):
+        self.url = config.db_url(url)
+        self.engine = make_engine(self.url)
+        prepare(self.engine, _describe(self.url))
+        self._programmes: OrderedDict[str, Programme] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"<Store {_describe(self.url)}>"
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    # -- content snapshots ----------------------------------------------------------
+    def programme(self, snapshot_id: str) -> Programme:
+        """The plan, deck and poll bank a session ran, parsed once per process."""
+        with self._lock:
+            found = self._programmes.get(snapshot_id)
+            if found is not None:
+                self._programmes.move_to_end(snapshot_id)
+                return found
+        with reading(self.engine) as conn:
+            body = conn.execute(select(snapshots.c.body).where(snapshots.c.id == snapshot_id)).scalar_one()
+        programme = Programme.from_snapshot(json.loads(body))
+        with self._lock:
+            self._programmes[snapshot_id] = programme
+            while len(self._programmes) > 64:
+                self._programmes.popitem(last=False)
+        return programme
+
+    def save_snapshot(self, conn, programme: Programme) -> str:
+        body = json.dumps(programme.snapshot(), sort_keys=True, separators=(",", ":"))
+        snapshot_id = hashlib.sha256(body.encode()).hexdigest()
+        exists = conn.execute(select(snapshots.c.id).where(snapshots.c.id == snapshot_id)).first()
+        if not exists:
+            conn.execute(insert(snapshots).values(id=snapshot_id, body=body))
+        return snapshot_id
+
+    # -- sessions -----------------------------------------------------------------
+    def start_session(self, plan: str | Path | Plan | Programme, **labels) -> Session:
+        """Start a session of a plan (a path, a plan id, or a loaded plan), in the lobby.
+
+        ``labels`` are the optional group labels: organisation, group, age_band, setting,
+        facilitator. They describe the group, never a student.
+        """
+        unknown = set(labels) - set(LABELS)
+        if unknown:
+            raise Invalid(f"unknown group label {sorted(unknown)[0]!r} (one of {', '.join(LABELS)})")
+        clean = {}
+        for name in LABELS:
+            value = labels.get(name)
+            if value is not None:
+                value = " ".join(str(value).split())
+                if len(value) > LABEL_MAX:
+                    raise Invalid(f"the {name} label is at most {LABEL_MAX} characters", where=name)
+            clean[name] = value or None
+        programme = plan if isinstance(plan, Programme) else resolve_plan(plan, Library())
+        for attempt in range(20):
+            stamp = now()
+            try:
+                with self.engine.begin() as conn:
+                    snapshot_id = self.save_snapshot(conn, programme)
+                    session_id = uuid.uuid4().hex
+                    conn.execute(insert(sessions).values(
+                        id=session_id, code=new_code(), title=programme.title, plan_id=programme.plan["id"],
+                        deck_id=programme.deck["id"], snapshot_id=snapshot_id,
+                        organisation=clean["organisation"], group_label=clean["group"],
+                        age_band=clean["age_band"], setting=clean["setting"], facilitator=clean["facilitator"],
+                        status="lobby", current_index=-1, voting_open=False, revealed=False, version=1,
+                        respondents=0, created_at=stamp, updated_at=stamp))
+                return self.session(session_id)
+            except IntegrityError:
+                continue  # the code is taken by a live session: draw another
+        raise Conflict("could not find a free join code; end some old sessions")
+
+    def _session_row(self, id: str | None = None, code: str | None = None):
+        with reading(self.engine) as conn:
+            if code is not None:
+                return answers.live_row(conn, code)
+            row = conn.execute(select(sessions).where(sessions.c.id == id)).first()
+        if row is None:
+            raise NotFound(f"no session with id {id!r}")
+        return row
+
+    def session(self, session_id: str) -> Session:
+        return Session(self, self._session_row(id=session_id))
+
+    def find_session(self, code: str) -> Session:
+        """The session a join code names (the live one when an ended one shares the code)."""
+        return Session(self, self._session_row(code=code))
+
+    def live_sessions(self) -> list[Session]:
+        """Sessions not yet ended, newest first (for picking up after a refresh or restart)."""
+        with reading(self.engine) as conn:
+            rows = conn.execute(select(sessions).where(sessions.c.status != "ended")
+                                .order_by(sessions.c.created_at.desc())).all()
+        return [Session(self, row) for row in rows]
+
+    def versions(self, session_ids) -> dict[str, int]:
+        """The current ``version`` of each session: one query for all that are watched."""
+        ids = list(session_ids)
+        if not ids:
+            return {}
+        with reading(self.engine) as conn:
+            return dict(conn.execute(select(sessions.c.id, sessions.c.version).where(sessions.c.id.in_(ids))).all())
+
+    # -- students -----------------------------------------------------------------
+    def join(self, code: str, token: str) -> tuple[Session, int, bool]:
+        """Register a device (by its random token) in a session: (session, respondent, new)."""
+        session_id, respondent, new = answers.join(self.engine, code, token)
+        return self.session(session_id), respondent, new
+
+    def record_response(self, code: str, token: str, activity: str, value, item: str | None = None) -> bool:
+        """Record a device's answer; True when new, False when it changed an earlier one."""
+        return answers.record(self.engine, self.programme, code, token, activity, value, item)
+
+    def my_answers(self, code: str, token: str, activity: str) -> dict[str, str]:
+        return answers.mine(self.engine, code, token, activity)
+
+    def submit_question(self, code: str, text: str) -> int:
+        return answers.ask(self.engine, self.programme, code, text)
+
+    def public_state(self, code: str) -> dict:
+        """What any student may see of a session now: never expected answers before reveal,
+        never teaching notes."""
+        row = self._session_row(code=code)
+        return self.public_state_of(row)
+
+    def public_state_of(self, row) -> dict:
+        programme = self.programme(row.snapshot_id)
+        activity = None
+        results = None
+        if row.status == "running":
+            act = programme.activities[row.current_index]
+            activity = programme.public_activity(act, revealed=bool(row.revealed))
+            show = row.revealed or programme.settings.get("show_results_live")
+            if act.votes and show and act.kind != "sort":
+                results = self.distribution(row.id, act.id)
+        return {
+            "code": row.code, "title": row.title, "status": row.status, "version": row.version,
+            "voting_open": bool(row.voting_open), "revealed": bool(row.revealed), "activity": activity,
+            "results": results, "questions_box": bool(programme.settings.get("questions_box")),
+            "help": programme.help_resources(),
+        }
+
+    # -- reading answers ----------------------------------------------------------
+    def answer_counts(self, session_id: str, activity_id: str) -> dict[str, int]:
+        with reading(self.engine) as conn:
+            return answers.count_answers(conn, session_id, activity_id)
+
+    def distribution(self, session_id: str, activity_id: str) -> dict[str, int]:
+        """How many chose each value for a single-item activity: ``{value: count}``."""
+        with reading(self.engine) as conn:
+            rows = conn.execute(select(responses.c.value, func.count()).where(
+                responses.c.session_id == session_id, responses.c.activity_id == activity_id)
+                .group_by(responses.c.value)).all()
+        counts: dict[str, int] = {}
+        for value, n in rows:
+            for part in str(value).split(","):  # a multiple-choice answer counts for each option
+                counts[part] = counts.get(part, 0) + n
+        return counts
+
+    def responses(self, code: str | None = None, **filters):
+        """Answers as a tidy DataFrame, one row each, with session labels and expected answers.
+
+        Filter by ``code``, ``session_ids``, ``since``/``until`` (session start) and any group
+        label (``organisation=…``, a value or a list).
+        """
+        if code is not None:
+            filters["session_ids"] = [self.find_session(code).id]
+        return frames.responses_frame(self.engine, self.programme, **filters)
+
+    def sessions(self, **filters):
+        """Sessions as a DataFrame, with their labels, status and respondent counts."""
+        return frames.sessions_frame(self.engine, **filters)
+
+    # -- the questions box (facilitator side) -------------------------------------
+    def questions(self, session_id: str, status: str | None = None) -> list[dict]:
+        query = select(questions).where(questions.c.session_id == session_id)
+        if status:
+            query = query.where(questions.c.status == status)
+        with reading(self.engine) as conn:
+            rows = conn.execute(query.order_by(questions.c.id)).all()
+        return [dict(r._mapping) for r in rows]
+
+    def set_question_status(self, question_id: int, status: str) -> None:
+        if status not in ("pending", "approved", "hidden"):
+            raise Invalid(f"unknown question status {status!r}")
+        with self.engine.begin() as conn:
+            row = conn.execute(select(questions.c.session_id).where(questions.c.id == question_id)).first()
+            if row is None:
+                raise NotFound(f"no question {question_id}")
+            conn.execute(update(questions).where(questions.c.id == question_id).values(status=status,
+                                                                                        updated_at=now()))
+            # Approving shows the question on the projected screen: a change of session state.
+            conn.execute(update(sessions).where(sessions.c.id == row.session_id).values(
+                version=sessions.c.version + 1, updated_at=now()))
+
+
+def _describe(url: str) -> str:
+    """A URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+def open_store(url: str | None = None) -> Store:
+    """Open (creating on first use) the store at ``url``, ``TOOLKIT_DB_URL`` or the SQLite default."""
+    return Store(url)
+
+
+__all__ = ["Store", "Session", "open_store", "normalise"]

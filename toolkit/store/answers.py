@@ -1,0 +1,165 @@
+"""What students write: joining a session, answering, and the anonymous questions box.
+
+A device is known only by a hash of its random cookie token, per session; the hash maps
+to an in-session respondent number and is deleted when the session ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import Conflict, Invalid, NotFound
+from ..safeguarding import may_be_disclosure
+from .codes import looks_valid, normalise
+from .schema import devices, questions, responses, sessions
+from .session import now
+
+QUESTION_MAX = 280
+
+
+def token_hash(session_id: str, token: str) -> str:
+    return hashlib.sha256(f"{session_id}:{token}".encode()).hexdigest()
+
+
+def live_row(conn, code: str, lock: bool = False):
+    """The session a join code names: the live one, else the most recent ended one."""
+    code = normalise(code)
+    if not looks_valid(code):
+        raise NotFound(f"no session with code {code!r}: check the code on the screen")
+    query = select(sessions).where(sessions.c.code == code).order_by(
+        (sessions.c.status == "ended").asc(), sessions.c.created_at.desc()).limit(1)
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(f"no session with code {code!r}: check the code on the screen")
+    if lock:
+        # Held while an answer is written, so "Close voting" waits for answers in flight
+        # (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers).
+        row = conn.execute(select(sessions).where(sessions.c.id == row.id).with_for_update(read=True)).one()
+    return row
+
+
+def respondent_for(conn, session_id: str, token: str) -> int | None:
+    return conn.execute(select(devices.c.respondent).where(
+        devices.c.session_id == session_id, devices.c.token_hash == token_hash(session_id, token))).scalar()
+
+
+def join(engine, code: str, token: str) -> tuple[str, int, bool]:
+    """Register a device in a session; returns (session id, respondent number, new)."""
+    for attempt in range(3):
+        try:
+            with engine.begin() as conn:
+                row = live_row(conn, code)
+                if row.status == "ended":
+                    raise Conflict("this session has ended")
+                known = respondent_for(conn, row.id, token)
+                if known is not None:
+                    return row.id, known, False
+                number = conn.execute(update(sessions).where(sessions.c.id == row.id)
+                                      .values(respondents=sessions.c.respondents + 1)
+                                      .returning(sessions.c.respondents)).scalar_one()
+                conn.execute(insert(devices).values(session_id=row.id, token_hash=token_hash(row.id, token),
+                                                    respondent=number))
+                return row.id, number, True
+        except IntegrityError:
+            # The same device joined twice at once; the other request registered it.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+class _NotJoined(Exception):
+    pass
+
+
+def record(engine, programme_for, code: str, token: str, activity_id: str, value, item: str | None = None) -> bool:
+    """Store or change one answer; True when it is the device's first for this item.
+
+    Refuses (NotFound, Conflict, Invalid) unless the activity is the current one and
+    voting is open, and the value is one of its options. A device answering for the
+    first time is registered first, in a transaction of its own.
+    """
+    for attempt in range(4):
+        try:
+            return _record_once(engine, programme_for, code, token, str(activity_id), value, item)
+        except _NotJoined:
+            join(engine, code, token)
+        except IntegrityError:
+            # Two answers from one device crossed; the retry finds the first and updates it.
+            if attempt == 3:
+                raise
+    raise Conflict("the answer could not be recorded; please try again")
+
+
+def _record_once(engine, programme_for, code, token, activity_id, value, item) -> bool:
+    with engine.begin() as conn:
+        row = live_row(conn, code, lock=True)
+        if row.status == "ended":
+            raise Conflict("this session has ended: answers are closed")
+        programme = programme_for(row.snapshot_id)
+        if not programme.has_activity(activity_id):
+            raise Invalid(f"no activity {activity_id!r} in this session")
+        activity = programme.activity(activity_id)
+        if row.status != "running" or row.current_index != activity.index:
+            raise Conflict("that question is not on screen any more")
+        if not row.voting_open:
+            raise Conflict("voting is closed for this question")
+        item_id, stored = programme.normalise(activity, value, item)
+        respondent = respondent_for(conn, row.id, token)
+        if respondent is None:
+            raise _NotJoined()
+        key = (responses.c.session_id == row.id, responses.c.activity_id == activity.id,
+               responses.c.item_id == item_id, responses.c.respondent == respondent)
+        existing = conn.execute(select(responses.c.id).where(*key)).scalar()
+        stamp = now()
+        if existing is None:
+            conn.execute(insert(responses).values(
+                session_id=row.id, activity_id=activity.id, item_id=item_id, phase=activity.phase,
+                respondent=respondent, value=stored, created_at=stamp, updated_at=stamp))
+            return True
+        conn.execute(update(responses).where(responses.c.id == existing).values(value=stored, updated_at=stamp))
+        return False
+
+
+def mine(engine, code: str, token: str, activity_id: str) -> dict[str, str]:
+    """The answers this device gave for an activity: ``{item: value}``."""
+    from .engine import reading
+    with reading(engine) as conn:
+        row = live_row(conn, code)
+        respondent = respondent_for(conn, row.id, token)
+        if respondent is None:
+            return {}
+        rows = conn.execute(select(responses.c.item_id, responses.c.value).where(
+            responses.c.session_id == row.id, responses.c.activity_id == activity_id,
+            responses.c.respondent == respondent)).all()
+    return dict(rows)
+
+
+def ask(engine, programme_for, code: str, text: str) -> int:
+    """Put a question in the anonymous box, pending the facilitator's approval."""
+    if not isinstance(text, str):
+        raise Invalid("a question is text")
+    text = " ".join(text.split())
+    if not text:
+        raise Invalid("the question is empty")
+    if len(text) > QUESTION_MAX:
+        raise Invalid(f"a question is at most {QUESTION_MAX} characters (this one has {len(text)})")
+    with engine.begin() as conn:
+        row = live_row(conn, code)
+        if row.status == "ended":
+            raise Conflict("this session has ended")
+        if not programme_for(row.snapshot_id).settings.get("questions_box"):
+            raise Conflict("the questions box is not open in this session")
+        stamp = now()
+        return conn.execute(insert(questions).values(
+            session_id=row.id, text=text, status="pending", flagged=may_be_disclosure(text),
+            created_at=stamp, updated_at=stamp).returning(questions.c.id)).scalar_one()
+
+
+def count_answers(conn, session_id: str, activity_id: str) -> dict[str, int]:
+    rows = conn.execute(select(responses.c.item_id, func.count()).where(
+        responses.c.session_id == session_id, responses.c.activity_id == activity_id)
+        .group_by(responses.c.item_id)).all()
+    return dict(rows)

@@ -1,0 +1,95 @@
+"""The database tables (SQLAlchemy Core) and the schema version they make up.
+
+Bump ``SCHEMA_VERSION`` and add a step to ``toolkit.store.migrate.STEPS`` whenever a
+table changes, so older databases are upgraded in place.
+"""
+
+from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, PrimaryKeyConstraint,
+                        String, Table, Text, UniqueConstraint, text)
+
+APP_ID = "workshop-toolkit"
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+meta = Table(
+    "toolkit_meta", metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# Plan, deck, poll bank and help as they were when a session started, stored once per
+# distinct content (sessions of the same plan share a row).
+snapshots = Table(
+    "snapshots", metadata,
+    Column("id", String(64), primary_key=True),  # sha256 of the body
+    Column("body", Text, nullable=False),
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("code", String(12), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("plan_id", String(60), nullable=False),
+    Column("deck_id", String(60), nullable=False),
+    Column("snapshot_id", String(64), ForeignKey("snapshots.id"), nullable=False),
+    Column("organisation", String(120)),
+    Column("group_label", String(120)),
+    Column("age_band", String(20)),
+    Column("setting", String(120)),
+    Column("facilitator", String(120)),
+    Column("status", String(10), nullable=False),  # lobby | running | summary | ended
+    Column("current_index", Integer, nullable=False, server_default=text("-1")),
+    Column("voting_open", Boolean, nullable=False, server_default=text("false")),
+    Column("revealed", Boolean, nullable=False, server_default=text("false")),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    Column("respondents", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_sessions_code", "code"),
+    Index("ix_sessions_created", "created_at"),
+    # A join code names one live session at a time; ended sessions may share it.
+    Index("ux_sessions_live_code", "code", unique=True,
+          sqlite_where=text("status != 'ended'"), postgresql_where=text("status != 'ended'")),
+)
+
+# The only link from a device to its answers: a hash of the device's random cookie,
+# deleted when the session ends.
+devices = Table(
+    "devices", metadata,
+    Column("session_id", String(32), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("respondent", Integer, nullable=False),
+    PrimaryKeyConstraint("session_id", "token_hash"),
+)
+
+responses = Table(
+    "responses", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", String(32), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("activity_id", String(80), nullable=False),
+    Column("item_id", String(80), nullable=False),  # the card or question answered
+    Column("phase", String(10)),  # baseline | endpoint | NULL
+    Column("respondent", Integer, nullable=False),
+    Column("value", String(400), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("session_id", "activity_id", "item_id", "respondent", name="ux_responses_one_each"),
+)
+
+questions = Table(
+    "questions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", String(32), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("text", String(1000), nullable=False),
+    Column("status", String(10), nullable=False),  # pending | approved | hidden
+    Column("flagged", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_questions_session", "session_id"),
+)
+
+TOOLKIT_TABLES = {t.name for t in metadata.sorted_tables}

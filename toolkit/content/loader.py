@@ -168,6 +168,8 @@ def parse(located: _Located, name: str) -> ContentFile:
         problems = []
         for error in exc.errors():
             path, field = _walk(data, tuple(error["loc"]))
+            if error["type"] == "union_tag_invalid":
+                field = "kind"
             problems.append(Problem(name, _message(error), line=located.line(path),
                                     item=describe_item(data, path), field=field))
         raise ContentError(_unique(problems)) from None

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from ..errors import ContentError, Problem
 from .loader import parse, read_yaml
-from .library import Library, check_files, load_file, resolve_plan
+from .library import Examined, Library, check_files, examine, expand, load_file, resolve_plan
 from .models import Card, Deck, Help, Plan, PollBank, Question, activity_id
 from .programme import Programme
 
-__all__ = ["Library", "check_files", "load_file", "resolve_plan", "Programme", "Card", "Deck", "Help",
+__all__ = ["Examined", "examine", "expand", "Library", "check_files", "load_file", "resolve_plan", "Programme", "Card", "Deck", "Help",
            "Plan", "PollBank", "Question", "activity_id", "ContentError", "Problem", "parse", "read_yaml", "Path"]

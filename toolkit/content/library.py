@@ -2,40 +2,73 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import config
 from ..errors import ContentError, NotFound, Problem
 from . import rules
-from .loader import parse, read_yaml
+from .loader import in_order, read_yaml, structure_problems
 from .models import Deck, Help, Plan, PollBank
 from .programme import Programme
 
+_MODEL_TYPES = {"deck": Deck, "polls": PollBank, "plan": Plan, "help": Help}
+YAML_SUFFIXES = (".yaml", ".yml")
 
-def _load(path: Path):
-    located = read_yaml(path)
-    model = parse(located, str(path))
-    at = rules.Located(str(path), located)
-    return model, at
+
+@dataclass
+class Examined:
+    """One file read and checked on its own: the model when it is valid, and every problem."""
+
+    path: str
+    model: object | None
+    at: rules.Located | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def data(self):
+        return self.at.data if self.at is not None else None
+
+    @property
+    def kind(self) -> str | None:
+        data = self.data
+        return data.get("kind") if isinstance(data, dict) and isinstance(data.get("kind"), str) else None
+
+    @property
+    def ident(self) -> str | None:
+        data = self.data
+        return data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else None
+
+    @property
+    def ok(self) -> bool:
+        return self.model is not None and not self.problems
+
+
+def examine(path: str | Path) -> Examined:
+    """Read one file and check its structure and its own rules (not a plan's references)."""
+    name = str(path)
+    try:
+        located = read_yaml(Path(path))
+    except ContentError as exc:
+        return Examined(name, None, None, exc.problems)
+    at = rules.Located(name, located)
+    model, problems = structure_problems(located, name)
+    problems = list(located.problems) + problems
+    found = Examined(name, None, at)
+    own = rules.OWN_RULES.get(found.kind)
+    if own is not None:
+        problems += own(at.data, at)
+    found.problems = in_order(problems)
+    found.model = model if not found.problems else None
+    return found
 
 
 def load_file(path: str | Path):
     """Load and validate one content file on its own (a plan's references are not checked)."""
-    model, at = _load(Path(path))
-    problems = _own_rules(model, at)
-    if problems:
-        raise ContentError(problems)
-    return model
-
-
-def _own_rules(model, at) -> list[Problem]:
-    if isinstance(model, Deck):
-        return rules.check_deck(model, at)
-    if isinstance(model, PollBank):
-        return rules.check_polls(model, at)
-    if isinstance(model, Help):
-        return rules.check_help(model, at)
-    return []
+    found = examine(path)
+    if found.problems:
+        raise ContentError(found.problems)
+    return found.model
 
 
 class Library:
@@ -45,119 +78,147 @@ class Library:
         self.dirs = dirs if dirs is not None else config.content_dirs()
         self._extra = {(type(m), m.id): m for m in extra}
         self._cache: dict[tuple[str, str], object] = {}
+        self._broken: dict[tuple[str, str], str] = {}
+        self._paths: dict[tuple[str, str], str] = {}
 
     def paths(self, kind: str) -> list[Path]:
         found = []
         for folder in self.dirs.get(kind, []):
             if folder.is_dir():
-                found += sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+                found += sorted(p for p in folder.glob("*.y*ml") if p.suffix in YAML_SUFFIXES)
         return found
 
     def find(self, kind: str, ident: str):
         """The valid file of this kind whose id is ``ident``, or None."""
-        model_type = {"deck": Deck, "polls": PollBank, "plan": Plan, "help": Help}[kind]
+        model_type = _MODEL_TYPES[kind]
         if (model_type, ident) in self._extra:
             return self._extra[(model_type, ident)]
         key = (kind, ident)
         if key not in self._cache:
             self._cache[key] = None
-            for path in self.paths(kind):
-                # A file named for its id is the usual case; look there first.
-                if path.stem == ident:
-                    self._cache[key] = self._try(path, model_type, ident)
-                    if self._cache[key] is not None:
-                        break
-            else:
-                for path in self.paths(kind):
-                    model = self._try(path, model_type, ident)
-                    if model is not None:
-                        self._cache[key] = model
-                        break
+            paths = self.paths(kind)
+            # A file named for its id is the usual case; look there first.
+            for path in sorted(paths, key=lambda p: p.stem != ident):
+                model = self._try(path, kind, ident)
+                if model is not None:
+                    self._cache[key] = model
+                    break
         return self._cache[key]
 
-    @staticmethod
-    def _try(path: Path, model_type, ident: str):
-        try:
-            model = load_file(path)
-        except ContentError:
-            return None
-        return model if isinstance(model, model_type) and model.id == ident else None
+    def broken(self, kind: str, ident: str) -> str | None:
+        """The file of this kind and id that exists but has problems, if any (after ``find``)."""
+        return self._broken.get((kind, ident))
 
-    def ids(self, kind: str) -> list[str]:
+    def path_of(self, kind: str, ident: str) -> str | None:
+        """The file a model came from (after ``find``), for messages with line numbers."""
+        return self._paths.get((kind, ident))
+
+    def _try(self, path: Path, kind: str, ident: str):
+        found = examine(path)
+        if found.kind == kind and found.ident == ident:
+            if found.ok:
+                self._paths[(kind, ident)] = str(path)
+                return found.model
+            self._broken.setdefault((kind, ident), str(path))
+        return None
+
+    def _valid(self, kind: str) -> list:
         out = []
         for path in self.paths(kind):
-            try:
-                out.append(load_file(path).id)
-            except ContentError:
-                continue
+            found = examine(path)
+            if found.ok and isinstance(found.model, _MODEL_TYPES[kind]):
+                out.append(found.model)
         return out
 
+    def ids(self, kind: str) -> list[str]:
+        return [m.id for m in self._valid(kind)]
+
     def plans(self) -> list[Plan]:
-        plans = []
-        for path in self.paths("plan"):
-            try:
-                model = load_file(path)
-            except ContentError:
-                continue
-            if isinstance(model, Plan):
-                plans.append(model)
-        return plans
+        return self._valid("plan")
+
+    def with_files(self, models: list, broken: dict | None = None) -> "Library":
+        """A library that also holds these models, ahead of the folders (this one is unchanged)."""
+        out = Library(self.dirs, extra=list(self._extra.values()) + list(models))
+        out._broken.update(broken or {})
+        return out
+
+
+def expand(paths: list[str | Path]) -> list[str]:
+    """Files as given; a folder stands for the YAML files anywhere under it."""
+    out = []
+    for path in paths:
+        p = Path(path)
+        if p.is_dir():
+            out += [str(f) for f in sorted(p.rglob("*")) if f.suffix in YAML_SUFFIXES and f.is_file()]
+        else:
+            out.append(str(path))
+    return out
 
 
 def check_files(paths: list[str | Path], library: Library | None = None) -> dict[str, list[Problem]]:
     """Every problem in each file, in order; an empty list means the file is good.
 
     Decks and poll banks among ``paths`` are used to resolve the plans among them, then
-    the library's.
+    the library's. A plan's references are checked even when the plan has problems of
+    its own, so everything shows in one pass.
     """
-    loaded, results = {}, {}
-    for path in paths:
-        name = str(path)
-        try:
-            model, at = _load(Path(path))
-        except ContentError as exc:
-            results[name] = exc.problems
-            continue
-        results[name] = _own_rules(model, at)
-        loaded[name] = (model, at)
-    good = [m for name, (m, _) in loaded.items() if not results[name]]
-    library = library or Library(extra=[m for m in good if not isinstance(m, Plan)])
-    if library and good:
-        library._extra.update({(type(m), m.id): m for m in good if not isinstance(m, Plan)})
-    for name, (model, at) in loaded.items():
-        if isinstance(model, Plan):
-            results[name] += _plan_rules(model, at, library)
+    found = [examine(path) for path in paths]
+    results = {f.path: f.problems for f in found}
+    valid = [f.model for f in found if f.ok and not isinstance(f.model, Plan)]
+    broken = {(f.kind, f.ident): f.path for f in found if not f.ok and f.kind in ("deck", "polls") and f.ident}
+    library = (library or Library()).with_files(valid, broken)
+    for f in found:
+        if f.kind == "plan" and isinstance(f.data, dict):
+            results[f.path] = in_order(results[f.path] + _plan_rules(f.data, f.at, library))
     return results
 
 
-def _plan_rules(plan: Plan, at, library: Library) -> list[Problem]:
-    deck = library.find("deck", plan.deck)
-    polls = library.find("polls", plan.polls) if plan.polls else None
+def _plan_rules(data: dict, at, library: Library) -> list[Problem]:
+    deck_id, polls_id = data.get("deck"), data.get("polls")
+    deck = library.find("deck", deck_id) if isinstance(deck_id, str) else None
+    polls = library.find("polls", polls_id) if isinstance(polls_id, str) else None
+    broken = {}
+    for kind, ident in (("deck", deck_id), ("polls", polls_id)):
+        if isinstance(ident, str) and library.broken(kind, ident):
+            broken[(kind, ident)] = library.broken(kind, ident)
     helps = set(library.ids("help"))
-    return rules.check_plan(plan, at, deck, polls, helps)
+    return rules.check_plan(data, at, deck, polls, helps, broken)
 
 
 def resolve_plan(plan: str | Path | Plan, library: Library | None = None) -> Programme:
     """A plan (path, id or model) with its deck, poll bank and help resolved and checked."""
     library = library or Library()
-    at = rules.Located(str(plan), None)
     if isinstance(plan, Plan):
         model = plan
+        at = rules.Located(plan.id, None, data=plan.model_dump(mode="json"))
     else:
         path = Path(plan)
-        if path.suffix in (".yaml", ".yml") or path.exists():
-            model, at = _load(path)
-            if not isinstance(model, Plan):
-                raise ContentError([Problem(str(path), f"is a {model.kind} file, not a plan", field="kind")])
+        if path.suffix in YAML_SUFFIXES or path.exists():
+            found = examine(path)
+            if found.problems:
+                raise ContentError(found.problems)
+            if not isinstance(found.model, Plan):
+                raise ContentError([Problem(str(path), f"is a {found.kind} file, not a plan", field="kind")])
+            model, at = found.model, found.at
         else:
             model = library.find("plan", str(plan))
             if model is None:
+                if library.broken("plan", str(plan)):
+                    raise ContentError(load_problems(library.broken("plan", str(plan))))
                 known = ", ".join(p.id for p in library.plans()) or "none"
                 raise NotFound(f"no plan with id {str(plan)!r} (known plans: {known})")
-    problems = _plan_rules(model, at, library)
+            source = library.path_of("plan", str(plan))
+            at = examine(source).at if source else rules.Located(model.id, None,
+                                                                   data=model.model_dump(mode="json"))
+    problems = _plan_rules(at.data, at, library)
     if problems:
-        raise ContentError(problems)
+        raise ContentError(in_order(problems))
     deck = library.find("deck", model.deck)
     polls = library.find("polls", model.polls) if model.polls else None
     help_ = library.find("help", model.settings.help_region)
     return Programme.from_models(model, deck, polls, help_)
+
+
+def load_problems(path: str | Path) -> list[Problem]:
+    """The problems of one file on its own (empty when it is valid)."""
+    return examine(path).problems

@@ -1,0 +1,248 @@
+"""The facilitator's console: start a session, run it activity by activity, reveal the
+class's answers, and end with a summary and exports.
+
+``show()`` is what ``notebooks/facilitator.ipynb`` runs in Voilà. The console is one
+``FacilitatorDashboard``: panels from the modules beside this one, a control bar with
+keyboard shortcuts, and a timer that redraws from the store when something changed.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from urllib.parse import parse_qs
+
+import ipywidgets as W
+
+from ..content import Library
+from ..errors import ToolkitError
+from ..store import Store, open_store
+from ..store.codes import display
+from .browser import AddressParam, Download
+from .facilitator_style import stylesheet
+from .joining import JoinPage, join_page
+from .live import Refresher, Snapshot, fingerprint
+from .lobby import LobbyPanel
+from .panels import PrivatePanel, Stage
+from .questions import QuestionsPanel, approved_html
+from .report import csv_text, export_name, html_report
+from .run import ActivityList, Controls
+from .start import StartPanel
+from .summary import SummaryPanel
+
+STATUS_WORDS = {"lobby": "Lobby", "running": "Running", "summary": "Summary", "ended": "Ended"}
+
+
+class FacilitatorDashboard:
+    """The whole console as widgets (``.widget``) over one store.
+
+    Every action goes to the store first and the screen is redrawn from what the store
+    then holds, so two consoles on one session, or one picked up after a restart, agree.
+    """
+
+    def __init__(self, store: Store | None = None, library: Library | None = None, join: JoinPage | None = None,
+                 refresh_seconds: float | None = None):
+        self.store = store or open_store()
+        self.library = library or Library()
+        self.join = join or join_page()
+        self.session = None
+        self.snapshot: Snapshot | None = None
+        self._fingerprint = None
+
+        self.title = W.HTML()
+        self.joinline = W.HTML()
+        self.joinline.add_class("tk-joinline")
+        self.presentation = W.ToggleButton(description="Presentation mode", value=False,
+                                           tooltip="Hide every private panel before projecting (key: P)")
+        self.presentation.observe(lambda _: self.render(), "value")
+        header = W.HBox([self.title, self.joinline, self.presentation])
+        header.add_class("tk-header")
+        self.message = W.HTML()
+        self.message.add_class("tk-message")
+
+        self.controls = Controls(self.act, self.toggle_presentation)
+        self.start = StartPanel(self.store, self.library, self.start_session, self.attach)
+        self.lobby = LobbyPanel()
+        self.stage = Stage()
+        self.activities = ActivityList(self.go_to)
+        self.questions = QuestionsPanel(self.set_question_status)
+        self.private = PrivatePanel(self.questions.widget)
+        self.approved = W.HTML()
+        self.approved.add_class("tk-card")
+        self.csv_download = Download("Download answers (CSV)", self.csv_file, on_error=self._failed,
+                                     tooltip="Every answer, one row each, for a spreadsheet")
+        self.html_download = Download("Download report (HTML)", self.html_file, on_error=self._failed,
+                                      tooltip="Every chart in one file that opens without internet")
+        self.summary = SummaryPanel([self.csv_download, self.html_download], self.close_session)
+
+        centre = W.VBox([self.lobby.widget, self.stage.widget, self.summary.widget, self.approved])
+        centre.add_class("tk-stage")
+        self.body = W.HBox([self.activities.widget, centre, self.private.widget])
+        self.body.add_class("tk-body")
+        self.address = AddressParam(param="session")
+        self.widget = W.VBox([stylesheet(), self.controls.keys, self.address, header, self.controls.bar,
+                              self.controls.confirm, self.message, self.start.widget, self.body])
+        self.widget.add_class("tk-root")
+        self.refresher = Refresher(self.refresh, refresh_seconds)
+        self.render()
+
+    # -- what the facilitator does ------------------------------------------------------
+    def start_session(self, programme, labels: dict) -> None:
+        """Start a session of ``programme`` with the group ``labels``; it opens in the lobby."""
+        self.attach(self.store.start_session(programme, **labels))
+
+    def attach(self, session) -> None:
+        """Show ``session`` (a new one, or one picked up after a refresh or a restart)."""
+        self.session = session
+        self._fingerprint = None
+        self.message.value = ""
+        self.address.value = session.code
+        self.refresh()
+
+    def resume(self, code: str) -> bool:
+        """Pick up the session with this join code; False (with a message) if there is none."""
+        try:
+            session = self.store.find_session(code)
+        except ToolkitError as exc:
+            self._failed(exc)
+            return False
+        self.attach(session)
+        return True
+
+    def close_session(self) -> None:
+        """Leave the session on screen (it carries on, or stays ended) and go back to the start."""
+        self.session = None
+        self.snapshot = None
+        self._fingerprint = None
+        self.address.value = ""
+        self.start.refresh_resume()
+        self.render()
+
+    def act(self, verb: str) -> None:
+        """Run a session verb ("open_voting", "reveal", "next", "end", ...) and redraw."""
+        if self.session is None:
+            return
+        try:
+            getattr(self.session, verb)()
+            self.message.value = ""
+        except ToolkitError as exc:
+            self._failed(exc)
+        self.refresh()
+
+    def go_to(self, index: int) -> None:
+        if self.session is None:
+            return
+        try:
+            self.session.go_to(index)
+            self.message.value = ""
+        except ToolkitError as exc:
+            self._failed(exc)
+        self.refresh()
+
+    def set_question_status(self, question_id: int, status: str) -> None:
+        try:
+            self.store.set_question_status(question_id, status)
+        except ToolkitError as exc:
+            self._failed(exc)
+        self.refresh()
+
+    def toggle_presentation(self) -> None:
+        self.presentation.value = not self.presentation.value
+
+    def _failed(self, exc: Exception) -> None:
+        self.message.value = f"<div class='tk-error'>{html.escape(str(exc))}</div>"
+
+    # -- exports ------------------------------------------------------------------------
+    def csv_file(self) -> tuple[str, str, bytes]:
+        """The session's answers as a CSV download: (file name, mime type, bytes)."""
+        return export_name(self.session, "csv"), "text/csv", csv_text(self.session).encode("utf-8")
+
+    def html_file(self) -> tuple[str, str, bytes]:
+        """The session's self-contained HTML report as a download."""
+        body = html_report(self.session, questions=self.session.questions())
+        return export_name(self.session, "html"), "text/html", body.encode("utf-8")
+
+    # -- keeping the screen up to date --------------------------------------------------
+    def refresh(self, force: bool = False) -> bool:
+        """Re-read the store and redraw if anything changed (or ``force``); the timer calls this.
+
+        Returns whether it redrew.
+        """
+        if self.session is None:
+            self.start.refresh_resume()
+            return False
+        current = fingerprint(self.store, self.session)
+        if current == self._fingerprint and not force:
+            return False
+        self._fingerprint = current
+        self.snapshot = Snapshot(self.session, current)
+        self.render()
+        return True
+
+    @property
+    def presenting(self) -> bool:
+        return self.presentation.value
+
+    def render(self) -> None:
+        """Draw every panel from the last snapshot (no store reads beyond what it needs)."""
+        snap = self.snapshot if self.session is not None else None
+        self.controls.update(snap)
+        self._show(self.start.widget, snap is None)
+        self._show(self.body, snap is not None)
+        self._show(self.controls.bar, snap is not None)
+        if snap is None:
+            self.title.value = "<div class='tk-title'>Workshop console</div>"
+            self.joinline.value = ""
+            return
+        session = snap.session
+        status = session.status
+        self.title.value = (f"<div class='tk-title'>{html.escape(session.title)}"
+                            f"<small>{STATUS_WORDS.get(status, status)}</small></div>")
+        self.joinline.value = self._joinline(session)
+        self.activities.update(session)
+        self._show(self.lobby.widget, status == "lobby")
+        self._show(self.stage.widget, status == "running")
+        self._show(self.summary.widget, status in ("summary", "ended"))
+        if status == "lobby":
+            self.lobby.update(snap, self.join)
+        elif status == "running":
+            self.stage.update(snap, self.presenting)
+        else:
+            self.summary.update(snap)
+        questions = snap.questions
+        approved = approved_html(questions) if status != "ended" else ""
+        self.approved.value = approved
+        self._show(self.approved, bool(approved))
+        self._show(self.private.widget, not self.presenting)
+        self._show(self.questions.widget, bool(snap.programme.settings.get("questions_box")))
+        if not self.presenting:
+            self.questions.update(questions)
+            self.private.update(snap, self.join.url(session.code))
+
+    def _joinline(self, session) -> str:
+        if session.status in ("lobby", "ended"):
+            return f"<span>{session.respondents} joined</span>" if session.status == "ended" else ""
+        where = html.escape(self.join.base.split("://", 1)[-1]) if self.join.base else "the join page"
+        return (f"Join at {where} · code <b>{display(session.code)}</b><br>"
+                f"<span class='tk-small'><b data-joined='{session.respondents}'>{session.respondents}</b> joined</span>")
+
+    @staticmethod
+    def _show(widget, on: bool) -> None:
+        widget.layout.display = None if on else "none"
+
+
+def show(store: Store | None = None, library: Library | None = None) -> FacilitatorDashboard:
+    """Display the facilitator's console and keep it live.
+
+    In Voilà, ``?session=CODE`` in the page's address picks that session up again, so a
+    browser refresh (or a restarted server) returns to the session on screen.
+    """
+    from IPython.display import display as ipy_display
+
+    dashboard = FacilitatorDashboard(store, library)
+    code = parse_qs(os.environ.get("QUERY_STRING", "")).get("session", [""])[0]
+    if code:
+        dashboard.resume(code)
+    ipy_display(dashboard.widget)
+    dashboard.refresher.start()
+    return dashboard

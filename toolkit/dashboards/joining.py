@@ -1,0 +1,67 @@
+"""Where students join a session: the join page's public address and its QR code.
+
+The kernel cannot see which address phones can reach, so ``toolkit serve`` tells it
+through ``TOOLKIT_JOIN_URL`` (the join page, without a code). Without it, the address
+the facilitator's browser used for this page is the best guess: right on a LAN address,
+wrong on ``localhost``, which the lobby then says.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+import segno
+
+JOIN_PATH = "toolkit/join"
+_LOCAL = ("localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0")
+
+
+@dataclass(frozen=True)
+class JoinPage:
+    """The join page's address, and why phones may not reach it (None when they should)."""
+
+    base: str | None
+    warning: str | None = None
+
+    def url(self, code: str) -> str | None:
+        """The address that opens the join page with ``code`` filled in."""
+        if not self.base:
+            return None
+        sep = "&" if "?" in self.base else "?"
+        return f"{self.base}{sep}{urlencode({'code': code})}"
+
+
+def join_page(environ=None) -> JoinPage:
+    """Where students join, from ``TOOLKIT_JOIN_URL`` or else the address of this page."""
+    env = os.environ if environ is None else environ
+    explicit = (env.get("TOOLKIT_JOIN_URL") or "").strip()
+    if explicit:
+        return JoinPage(explicit, _local_warning(explicit))
+    request = env.get("VOILA_REQUEST_URL")
+    if not request:
+        return JoinPage(None, "The join address is unknown here: use the address `toolkit serve` printed "
+                              "after \"Students join at\".")
+    parts = urlsplit(request)
+    base_url = env.get("VOILA_BASE_URL") or "/"
+    if not base_url.endswith("/"):
+        base_url += "/"
+    base = f"{parts.scheme}://{parts.netloc}{base_url}{JOIN_PATH}"
+    return JoinPage(base, _local_warning(base))
+
+
+def _local_warning(url: str) -> str | None:
+    host = urlsplit(url).hostname or ""
+    if host in _LOCAL:
+        return ("Phones cannot reach this address: it names this computer. Start the toolkit with "
+                "`toolkit serve --host 0.0.0.0` and open the dashboard at this computer's network address.")
+    return None
+
+
+def qr_svg(url: str, size: int = 280) -> str:
+    """The QR code of ``url`` as inline SVG, scaled to about ``size`` pixels, dark on white."""
+    qr = segno.make(url, error="m")
+    modules = qr.symbol_size(scale=1, border=2)[0]
+    scale = max(2, size // modules)
+    return qr.svg_inline(scale=scale, border=2, dark="#1F2933", light="#FFFFFF")

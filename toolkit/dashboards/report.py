@@ -1,0 +1,164 @@
+"""Exports of a session: the tidy CSV of every answer, and a self-contained HTML report.
+
+The report embeds plotly.js once and every chart inline, so it opens anywhere with no
+network; every piece of text in it is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, timezone
+
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from ..analysis import tidy_export
+from ..store.codes import display
+from . import session_charts as sc
+
+LABEL_NAMES = {"organisation": "Organisation", "group": "Group", "age_band": "Age band", "setting": "Setting",
+               "facilitator": "Facilitator"}
+
+
+def export_name(session, extension: str) -> str:
+    """A file name for an export: ``workshop-CODE-YYYY-MM-DD.ext``."""
+    day = (session.created_at or datetime.now(timezone.utc)).strftime("%Y-%m-%d")
+    return f"workshop-{session.code}-{day}.{extension}"
+
+
+def csv_text(session, responses=None) -> str:
+    """Every answer of the session, one row each (``analysis.tidy_export``), as CSV."""
+    frame = session.responses() if responses is None else responses
+    return tidy_export(frame).to_csv(index=False)
+
+
+def html_report(session, responses=None, questions=None) -> str:
+    """The session's report as one HTML page that needs nothing from the network.
+
+    ``questions`` are the questions-box rows; only those approved for the screen appear.
+    """
+    frame = session.responses() if responses is None else responses
+    programme = session.programme
+    esc = html.escape
+    parts = [f"<h1>{esc(session.title)}</h1>", _facts(session, frame)]
+
+    discuss = sc.discuss_next(programme, frame, top=5)
+    if discuss:
+        items = "".join(
+            f"<li><b>{esc(d['title'])}</b>: {esc(d['reason'])}. <span class='muted'>{esc(d['text'])}</span>"
+            f"<ul>{''.join(f'<li>{esc(p)}</li>' for p in d['prompts'])}</ul></li>" for d in discuss)
+        parts.append(f"<section><h2>What to discuss next</h2><ol>{items}</ol></section>")
+
+    changes = sc.change_frame(frame)
+    if not changes.empty:
+        rows = "".join(f"<li>{esc(sc.question_text(programme, r['item_id']))} {esc(sc.paired_sentence(r))}</li>"
+                       for _, r in changes.iterrows())
+        parts.append("<section><h2>Before and after</h2>" + _chart(sc.change_figure(programme, changes))
+                     + f"<ul>{rows}</ul></section>")
+
+    card_answers = frame[frame["activity_kind"].isin(sc.CARD_KINDS)] if not frame.empty else frame
+    if not card_answers.empty:
+        parts.append("<section><h2>How the class sorted the cards</h2>"
+                     "<p class='muted'>Each row is a card; the outlined cell is the expected answer.</p>"
+                     + _chart(sc.matrix_figure(programme, frame)) + _card_table(programme, frame) + "</section>")
+
+    parts.append("<section><h2>Activity by activity</h2>")
+    for act in programme.activities:
+        parts.append(_activity(programme, act, frame))
+    parts.append("</section>")
+
+    shown = [q for q in (questions or []) if q.get("status") == "approved"]
+    if shown:
+        parts.append("<section><h2>Questions shown to the class</h2><ul>"
+                     + "".join(f"<li>{esc(q['text'])}</li>" for q in shown) + "</ul></section>")
+
+    parts.append("<footer>Answers are anonymous: no names, accounts or device details were collected. "
+                 f"Report made {esc(datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'))}.</footer>")
+    return _page(session.title, "\n".join(parts))
+
+
+def _facts(session, frame) -> str:
+    esc = html.escape
+    facts = [("Join code", display(session.code)), ("Plan", session.plan_id), ("Deck", session.deck_id),
+             ("Started", _when(session.created_at)), ("Students joined", str(session.respondents)),
+             ("Answers", str(len(frame)))]
+    facts += [(LABEL_NAMES[k], v) for k, v in session.labels.items() if v]
+    return "<dl class='facts'>" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(str(v))}</dd>" for k, v in facts) + "</dl>"
+
+
+def _when(stamp) -> str:
+    return stamp.strftime("%Y-%m-%d %H:%M") if stamp else "-"
+
+
+def _activity(programme, act, frame) -> str:
+    esc = html.escape
+    head = f"<h3>{act.index + 1}. {esc(act.title)} <span class='kind'>{esc(act.kind)}</span></h3>"
+    if act.kind == "slide":
+        return f"<article>{head}<p class='muted'>A slide: no answers.</p></article>"
+    info = programme.reveal(act, private=True)
+    if act.kind == "sort":
+        body = _chart(sc.matrix_figure(programme, frame, act)) + _card_table(programme, frame, act)
+        return f"<article>{head}{body}</article>"
+    if act.kind == "card":
+        card = programme.card(act.items[0])
+        text = f"<p class='scenario'>{esc(card['text'])}</p>"
+        detail = (f"<p><b>Expected:</b> {esc(info['expected_label'])}. <b>Model:</b> {esc(info['model'])}.</p>"
+                  + (f"<p><b>Signs:</b> {esc(', '.join(info['signs']))}</p>" if info["signs"] else "")
+                  + f"<p><b>Teaching note:</b> {esc(info['note'])}</p>"
+                  + "<p><b>Prompts:</b></p><ul>" + "".join(f"<li>{esc(p)}</li>" for p in info["prompts"]) + "</ul>")
+    else:
+        text = f"<p class='scenario'>{esc(programme.question(act.items[0])['text'])}</p>"
+        detail = ((f"<p><b>Answer:</b> {esc(info['answer_label'])}</p>" if "answer_label" in info else "")
+                  + (f"<p>{esc(info['note'])}</p>" if info.get("note") else ""))
+    chart = _chart(sc.activity_chart(programme, act, frame, revealed=True))
+    return f"<article>{head}{text}{chart}{detail}</article>"
+
+
+def _card_table(programme, frame, activity=None) -> str:
+    rows = sc.card_rows(programme, frame, activity)
+    if rows.empty:
+        return "<p class='muted'>No answers.</p>"
+    esc = html.escape
+    labels = {c["id"]: c["label"] for c in programme.categories()}
+    body = "".join(
+        f"<tr><td>{esc(r.label)}{' <b>(discuss)</b>' if r.contested else ''}</td><td>{r.answers}</td>"
+        f"<td>{esc(r.top_label)}</td><td>{r.agreement:.0%}</td><td>{esc(labels.get(r.expected, r.expected))}</td>"
+        f"<td>{r.match:.0%}</td></tr>" for r in rows.itertuples())
+    return ("<table><thead><tr><th>Card</th><th>Answers</th><th>Most chosen</th><th>Agreement</th>"
+            f"<th>Expected</th><th>As expected</th></tr></thead><tbody>{body}</tbody></table>")
+
+
+def _chart(figure: go.Figure) -> str:
+    return figure.to_html(full_html=False, include_plotlyjs=False, config={"displayModeBar": False})
+
+
+def _page(title: str, body: str) -> str:
+    # plotly.js inline once, before any chart: the report opens with no network.
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)} - workshop report</title>
+<style>{_CSS}</style>
+<script>{get_plotlyjs()}</script>
+</head><body><main>
+{body}
+</main></body></html>
+"""
+
+
+_CSS = """
+body { font-family: "DejaVu Sans", Arial, sans-serif; color: #1F2933; background: #F4F6F9; margin: 0; }
+main { max-width: 980px; margin: 0 auto; padding: 32px 24px 64px; background: #fff; }
+h1 { font-size: 30px; margin: 0 0 16px; }
+h2 { font-size: 24px; margin: 40px 0 12px; border-bottom: 2px solid #E4E7EB; padding-bottom: 6px; }
+h3 { font-size: 20px; margin: 28px 0 8px; }
+.kind { font-size: 14px; color: #5B6B7F; font-weight: normal; text-transform: uppercase; letter-spacing: .05em; }
+.scenario { font-size: 18px; }
+.muted { color: #5B6B7F; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; }
+dl.facts dt { color: #5B6B7F; }
+dl.facts dd { margin: 0; }
+table { border-collapse: collapse; width: 100%; margin: 12px 0; }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #E4E7EB; }
+footer { margin-top: 48px; color: #5B6B7F; font-size: 14px; }
+"""

@@ -1,0 +1,181 @@
+"""Driving a session: the control buttons, their keyboard shortcuts, and the activity list."""
+
+from __future__ import annotations
+
+import html
+from typing import Callable
+
+import ipywidgets as W
+
+from .browser import KeyPresses
+
+# (session verb, button label, shortcut keys shown, keys)
+VERBS = (
+    ("previous", "Previous", "← or B", ("ArrowLeft", "PageUp", "b")),
+    ("open_voting", "Open voting", "O", ("o",)),
+    ("close_voting", "Close voting", "C", ("c",)),
+    ("reveal", "Reveal", "R", ("r",)),
+    ("next", "Next", "→ or N", ("ArrowRight", "PageDown", "n")),
+    ("end", "End session", "E", ("e",)),
+)
+PRESENTATION_KEYS = ("p",)
+# Presentation remotes send PageDown/PageUp for their two buttons.
+KEY_HELP = [(keys, label) for _, label, keys, _ in VERBS] + [("P", "Presentation mode")]
+
+
+def allowed(session) -> set[str]:
+    """The verbs that make sense for the session as it is now."""
+    if session is None or session.status == "ended":
+        return set()
+    verbs = {"end"}
+    if session.status == "lobby":
+        return verbs | {"next"}
+    if session.status == "summary":
+        return verbs | {"previous"}
+    verbs |= {"previous", "next"}
+    act = session.current_activity
+    if act.votes:
+        verbs.add("close_voting" if session.voting_open else "open_voting")
+        if session.voting_open or not session.revealed:
+            verbs.add("reveal")
+    return verbs
+
+
+def suggested(snapshot) -> str | None:
+    """The usual next move, which gets the primary colour."""
+    session = snapshot.session if snapshot is not None else None
+    if session is None or session.status in ("ended", "summary"):
+        return None
+    act = session.current_activity
+    if act is None or not act.votes or session.revealed:
+        return "next"
+    if session.voting_open:
+        return "close_voting"
+    return "reveal" if snapshot.answered else "open_voting"
+
+
+class Controls:
+    """The control bar. ``on_verb(name)`` runs a session verb; "end" asks first."""
+
+    def __init__(self, on_verb: Callable[[str], None], on_presentation: Callable[[], None]):
+        self.on_verb = on_verb
+        self.buttons: dict[str, W.Button] = {}
+        for verb, label, keys, _ in VERBS:
+            button = W.Button(description=label, tooltip=f"{label} (key: {keys})", disabled=True)
+            button.on_click(lambda _, v=verb: self._clicked(v))
+            self.buttons[verb] = button
+        self.buttons["end"].button_style = "danger"
+        self.confirm_end = W.Button(description="Yes, end the session", button_style="danger")
+        self.confirm_end.add_class("tk-confirm")
+        self.cancel_end = W.Button(description="Keep going")
+        self.confirm_end.on_click(lambda _: self._end(True))
+        self.cancel_end.on_click(lambda _: self._end(False))
+        self.confirm = W.HBox([
+            W.HTML("<b>End the session?</b> Voting closes for good and the links between phones and answers "
+                   "are destroyed. The answers stay for the summary and the exports.",
+                   layout=W.Layout(flex="1 1 auto")),
+            self.confirm_end, self.cancel_end], layout=W.Layout(display="none", align_items="center", gap="12px"))
+        self.confirm.add_class("tk-card")
+        gap = W.HTML()
+        gap.add_class("tk-gap")
+        b = self.buttons
+        self.bar = W.HBox([b["previous"], b["open_voting"], b["close_voting"], b["reveal"], b["next"], gap, b["end"]])
+        self.bar.add_class("tk-controls")
+        keymap = {key: verb for verb, _, _, keys in VERBS for key in keys}
+        keymap.update({key: "presentation" for key in PRESENTATION_KEYS})
+        self.keymap = keymap
+        self.keys = KeyPresses(list(keymap), self.press)
+        self._on_presentation = on_presentation
+
+    def press(self, key: str) -> None:
+        """A shortcut: the same as clicking its button, and only when that is enabled."""
+        verb = self.keymap.get(key)
+        if verb == "presentation":
+            self._on_presentation()
+        elif verb in self.buttons and not self.buttons[verb].disabled:
+            self.buttons[verb].click()
+
+    def _clicked(self, verb: str) -> None:
+        if verb == "end":
+            self.confirm.layout.display = "flex"
+            return
+        self.on_verb(verb)
+
+    def _end(self, confirmed: bool) -> None:
+        self.confirm.layout.display = "none"
+        if confirmed:
+            self.on_verb("end")
+
+    def update(self, snapshot) -> None:
+        session = snapshot.session if snapshot is not None else None
+        can = allowed(session)
+        primary = suggested(snapshot)
+        for verb, button in self.buttons.items():
+            button.disabled = verb not in can
+            if verb != "end":
+                button.button_style = "primary" if verb == primary else ""
+        if session is not None:
+            self.buttons["next"].tooltip = ("Begin with the first activity (key: → or N)" if session.status == "lobby"
+                                            else "Next activity; after the last, the summary (key: → or N)")
+        if "end" not in can:
+            self.confirm.layout.display = "none"
+
+
+def step_label(programme, activity) -> str:
+    """How an activity is named in the list: short, and telling cards and polls apart."""
+    if activity.kind == "card":
+        return f"Card: {activity.title}"
+    if activity.kind == "poll":
+        text = programme.question(activity.items[0])["text"]
+        short = text if len(text) <= 44 else text[:42].rsplit(" ", 1)[0] + " …"
+        prefix = {"baseline": "Before: ", "endpoint": "After: "}.get(activity.phase, "Poll: ")
+        return prefix + short
+    return activity.title
+
+
+class ActivityList:
+    """Every activity in plan order, the current one highlighted; click one to go there."""
+
+    def __init__(self, on_go: Callable[[int], None]):
+        self.on_go = on_go
+        self.progress = W.HTML()
+        self.steps: list[W.Button] = []
+        self.list = W.VBox()
+        self.widget = W.VBox([self.progress, self.list])
+        self.widget.add_class("tk-sidebar")
+        self._programme_id = None
+
+    def update(self, session) -> None:
+        programme = session.programme
+        if self._programme_id != id(programme):
+            self._programme_id = id(programme)
+            self.steps = []
+            for act in programme.activities:
+                button = W.Button(description=f"{act.index + 1}. {step_label(programme, act)}",
+                                  tooltip=f"Go to {act.title}")
+                button.add_class("tk-step")
+                button.on_click(lambda _, i=act.index: self.on_go(i))
+                self.steps.append(button)
+            self.list.children = self.steps
+        total = len(programme.activities)
+        current = {"lobby": -1, "summary": total, "ended": total}.get(session.status, session.current_index)
+        for i, button in enumerate(self.steps):
+            toggle_class(button, "tk-current", i == current)
+            toggle_class(button, "tk-done", i < current)
+            button.disabled = session.status == "ended"
+        left = sum(a.minutes for a in programme.activities[max(current, 0):])
+        done = max(0, min(current, total))
+        where = {"lobby": "Lobby", "summary": "Summary", "ended": "Ended"}.get(
+            session.status, f"Activity {current + 1} of {total}")
+        self.progress.value = (f"<div class='tk-progress'><b>{html.escape(where)}</b>"
+                               f"{f' · about {left:.0f} min left' if left and session.status != 'ended' else ''}"
+                               f"<div class='tk-bar'><span style='width:{100 * done / max(total, 1):.0f}%'></span>"
+                               "</div></div>")
+
+
+def toggle_class(widget: W.DOMWidget, name: str, on: bool) -> None:
+    """Add or remove a CSS class, sending nothing when it is already as wanted."""
+    if on and name not in widget._dom_classes:
+        widget.add_class(name)
+    elif not on and name in widget._dom_classes:
+        widget.remove_class(name)

@@ -1,0 +1,136 @@
+"""The charts of one session, labelled and coloured from the programme it ran.
+
+Pure: a programme and a responses DataFrame in, a plotly Figure (or a small DataFrame)
+out. The console, its summary and the HTML report all draw from here, so a chart looks
+the same live and in the report.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..analysis import card_summary, change, contested_cards, distribution, results_matrix
+from ..charts import change_chart, distribution_chart, matrix_chart
+
+CARD_KINDS = ("card", "sort")
+
+
+def card_label(programme, card_id: str, words: int = 9) -> str:
+    """A card as a chart label: the first words of its scenario."""
+    text = programme.card(card_id)["text"].split()
+    return " ".join(text[:words]) + (" …" if len(text) > words else "")
+
+
+def category_colours(programme) -> dict[str, str]:
+    return {c["id"]: c["colour"] for c in programme.categories()}
+
+
+def options_for_chart(programme, activity) -> list[dict]:
+    """An activity's options, a scale's ends named (``1 · Not at all``)."""
+    options = programme.options(activity)
+    if activity.kind == "poll":
+        q = programme.question(activity.items[0])
+        if q["type"] == "scale":
+            scale = q.get("scale") or {}
+            ends = {str(scale.get("min", 1)): scale.get("low"), str(scale.get("max", 5)): scale.get("high")}
+            options = [{**o, "label": f"{o['id']} · {ends[o['id']]}" if ends.get(o["id"]) else o["label"]}
+                       for o in options]
+    return options
+
+
+def expected_answer(programme, activity):
+    """The expected option id(s) of a card or poll, or None."""
+    if activity.kind == "card":
+        return programme.card(activity.items[0])["expected"]
+    if activity.kind == "poll":
+        return programme.question(activity.items[0]).get("answer")
+    return None
+
+
+def activity_chart(programme, activity, responses: pd.DataFrame, revealed: bool, title: str | None = None,
+                   height: int | None = None) -> go.Figure:
+    """How the class answered a card or poll, in the deck's colours; the expected answer
+    ticked once revealed."""
+    options = options_for_chart(programme, activity)
+    dist = distribution(responses, activity.id, activity.items[0], options=options)
+    colours = category_colours(programme) if activity.kind == "card" else None
+    expected = expected_answer(programme, activity) if revealed else None
+    return distribution_chart(dist, colours=colours, expected=expected, title=title,
+                              height=height or max(260, 70 + 56 * len(dist)))
+
+
+def matrix_figure(programme, responses: pd.DataFrame, activity=None, revealed: bool = True,
+                  title: str | None = None) -> go.Figure:
+    """Cards × categories: one sort activity (every card listed, answered or not) or, with
+    no activity, every card answer of the session. Expected cells outlined once revealed."""
+    categories = [c["id"] for c in programme.categories()]
+    if activity is not None:
+        rows = responses[responses["activity_id"] == activity.id] if not responses.empty else responses
+        matrix = results_matrix(rows, categories=categories).reindex(index=list(activity.items), fill_value=0)
+    else:
+        matrix = results_matrix(responses, categories=categories)
+    cards = list(matrix.index)
+    return matrix_chart(
+        matrix, card_labels={c: card_label(programme, c) for c in cards},
+        category_labels={c["id"]: c["label"] for c in programme.categories()},
+        expected={c: programme.card(c)["expected"] for c in cards} if revealed else None, title=title)
+
+
+def card_rows(programme, responses: pd.DataFrame, activity=None, top: int = 3) -> pd.DataFrame:
+    """Per card: answers, most chosen, agreement, share as expected, and whether it is among
+    the ``top`` most contested and worth discussing (under 80% as expected, or split).
+    Columns of ``analysis.card_summary`` plus label, top_label, contested."""
+    rows = responses
+    if activity is not None and not rows.empty:
+        rows = rows[rows["activity_id"] == activity.id]
+    summary = card_summary(rows)
+    if summary.empty:
+        return summary.assign(label=[], top_label=[], contested=[])
+    labels = {c["id"]: c["label"] for c in programme.categories()}
+    ranked = contested_cards(rows, top=top)
+    worth = ranked[(ranked["match"] < 0.8) | (ranked["split"] >= 0.4)]
+    contested = set(worth["item_id"])
+    summary["label"] = [card_label(programme, c) for c in summary["item_id"]]
+    summary["top_label"] = [labels.get(v, v) for v in summary["top"]]
+    summary["contested"] = [c in contested for c in summary["item_id"]]
+    return summary
+
+
+def discuss_next(programme, responses: pd.DataFrame, top: int = 3) -> list[dict]:
+    """Cards to talk about next, most contested first: label, text, reason, prompts."""
+    ranked = contested_cards(responses, top=top)
+    out = []
+    for row in ranked.itertuples():
+        card = programme.card(row.item_id)
+        out.append({"id": row.item_id, "title": f"{card['character']}, {card['age']}", "text": card["text"],
+                    "reason": row.reason, "answers": int(row.answers), "prompts": list(card["prompts"])})
+    return out
+
+
+def question_text(programme, question_id: str) -> str:
+    return programme.question(question_id)["text"]
+
+
+def change_frame(responses: pd.DataFrame, item: str | None = None) -> pd.DataFrame:
+    """Baseline → end-point change per repeated question (paired within the session)."""
+    frame = change(responses)
+    return frame[frame["item_id"] == item].reset_index(drop=True) if item is not None else frame
+
+
+def change_figure(programme, frame: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Before and after per question, from ``change_frame``."""
+    return change_chart(frame, question_labels={q: question_text(programme, q) for q in frame["item_id"]},
+                        title=title)
+
+
+def paired_sentence(row) -> str:
+    """The paired change of one question in words, for under its chart."""
+    if not row["paired"]:
+        return "Nobody answered both times yet, so there is no paired change."
+    if row["item_type"] == "scale":
+        delta = f"{row['paired_change']:+.1f} points on the 1–5 scale"
+    else:
+        delta = f"{100 * row['paired_change']:+.0f} percentage points correct"
+    people = "student" if row["paired"] == 1 else "students"
+    return f"Among the {row['paired']} {people} who answered both times: {delta}."

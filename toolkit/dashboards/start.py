@@ -1,0 +1,222 @@
+"""Starting a session: choose a plan (shipped or uploaded), describe the group, start;
+or pick up a session that is still running."""
+
+from __future__ import annotations
+
+import html
+import tempfile
+from datetime import timezone
+from pathlib import Path
+from typing import Callable
+
+import ipywidgets as W
+
+from ..content import Library, check_files, load_file, resolve_plan
+from ..content.models import Plan
+from ..content.vocab import AGE_BANDS
+from ..errors import ToolkitError
+from ..store.codes import display
+
+LABEL_FIELDS = (  # (store label, field label, placeholder)
+    ("organisation", "Organisation", "e.g. Riverside Academy"),
+    ("group", "Group", "e.g. Year 9, class B"),
+    ("setting", "Setting", "e.g. school, youth club"),
+    ("facilitator", "Facilitator", "initials or a team name"),
+)
+UPLOAD_VALUE = "upload:"
+
+
+class StartPanel:
+    """The first screen. ``on_start(programme, labels)`` and ``on_resume(session)`` are the
+    dashboard's; this panel only gathers what they need."""
+
+    def __init__(self, store, library: Library, on_start: Callable, on_resume: Callable):
+        self.store = store
+        self.library = library
+        self.on_start = on_start
+        self.on_resume = on_resume
+        self._uploaded: dict[str, object] = {}  # dropdown value -> Programme
+
+        self.plan = W.Dropdown(description="Plan", options=self._plan_options())
+        self.plan_info = W.HTML()
+        self.upload = W.FileUpload(accept=".yaml,.yml", multiple=True, description="Upload a plan (YAML)",
+                                   layout=W.Layout(width="auto"))
+        self.upload_result = W.HTML()
+        self.labels: dict[str, W.Widget] = {
+            name: W.Text(description=label, placeholder=hint) for name, label, hint in LABEL_FIELDS}
+        self.labels["age_band"] = W.Dropdown(description="Age band", options=[("-", "")] + [(a, a) for a in AGE_BANDS])
+        self.start_button = W.Button(description="Start session", button_style="primary")
+        self.message = W.HTML()
+        self.resume_list = W.VBox()
+
+        self.plan.observe(lambda _: self._show_plan(), "value")
+        self.upload.observe(self._upload_changed, "value")
+        self.start_button.on_click(lambda _: self.start())
+        self._show_plan()
+
+        order = ["organisation", "group", "age_band", "setting", "facilitator"]
+        start = W.VBox([
+            W.HTML("<h2>Start a session</h2>"), self.plan, self.plan_info,
+            W.HTML("<p class='tk-muted tk-small'>Or upload your own plan, with its deck and poll bank if they "
+                   "are new (<code>toolkit check FILE</code> checks them too).</p>"),
+            self.upload, self.upload_result,
+            W.HTML("<h3>About the group (optional)</h3><p class='tk-muted tk-small'>Describe the group, never a "
+                   "student: no names of young people.</p>"),
+            *[self.labels[name] for name in order], W.HTML("<div style='height:6px'></div>"),
+            self.start_button, self.message])
+        start.add_class("tk-card")
+        resume = W.VBox([W.HTML("<h2>Pick up a running session</h2>"), self.resume_list])
+        resume.add_class("tk-card")
+        self.widget = W.HBox([start, resume])
+        self.widget.add_class("tk-start")
+        self.refresh_resume()
+
+    # -- plans ------------------------------------------------------------------------
+    def _plan_options(self) -> list[tuple[str, str]]:
+        shipped = [(_plan_label(p), p.id) for p in sorted(self.library.plans(), key=lambda p: p.title)]
+        uploaded = [(f"Uploaded: {_programme_label(prog)}", key) for key, prog in self._uploaded.items()]
+        return uploaded + shipped
+
+    def _show_plan(self) -> None:
+        value = self.plan.value
+        if value is None:
+            self.plan_info.value = "<p class='tk-muted'>No plans found: upload one.</p>"
+            return
+        plan = self._uploaded[value].plan if value.startswith(UPLOAD_VALUE) else self._shipped(value).model_dump()
+        bits = [html.escape(plan.get("description") or "")]
+        count = len(plan["activities"])
+        facts = [f"{count} activities"]
+        if plan.get("audience"):
+            facts.append(f"for ages {html.escape(plan['audience'])}")
+        if (plan.get("settings") or {}).get("show_results_live"):
+            facts.append("results shown live")
+        bits.append(f"<span class='tk-muted'>{', '.join(facts)}.</span>")
+        self.plan_info.value = f"<p class='tk-small'>{' '.join(b for b in bits if b)}</p>"
+
+    def _shipped(self, plan_id: str) -> Plan:
+        return next(p for p in self.library.plans() if p.id == plan_id)
+
+    def selected_programme(self):
+        """The chosen plan resolved with its deck, poll bank and help (ContentError if broken)."""
+        value = self.plan.value
+        if value is None:
+            raise ToolkitError("choose a plan, or upload one")
+        if value.startswith(UPLOAD_VALUE):
+            return self._uploaded[value]
+        return resolve_plan(value, self.library)
+
+    # -- uploads ----------------------------------------------------------------------
+    def _upload_changed(self, change) -> None:
+        files = [(f["name"], bytes(f["content"])) for f in change["new"] or ()]
+        if files:
+            self.load_files(files)
+
+    def load_files(self, files: list[tuple[str, bytes]]) -> bool:
+        """Check uploaded content files; a good plan among them becomes selectable.
+
+        Problems are shown in the panel, named by the uploaded file's name and line.
+        """
+        with tempfile.TemporaryDirectory(prefix="toolkit-upload-") as folder:
+            paths = []
+            for name, body in files:
+                path = Path(folder) / Path(name).name
+                if path.suffix not in (".yaml", ".yml"):
+                    path = path.with_suffix(path.suffix + ".yaml")
+                path.write_bytes(body)
+                paths.append(path)
+            # A library of its own, so an uploaded deck never shadows a shipped one elsewhere.
+            scratch = Library(self.library.dirs)
+            results = check_files(paths, scratch)
+            problems = [str(p).replace(folder + "/", "") for found in results.values() for p in found]
+            if problems:
+                self._show_upload(problems=problems)
+                return False
+            plans = [p for p in paths if isinstance(load_file(p), Plan)]
+            if not plans:
+                self._show_upload(problems=["None of these files is a plan (kind: plan). Upload a plan, with its "
+                                            "deck and poll bank if they are not in the library."])
+                return False
+            added = []
+            for path in plans:
+                try:
+                    programme = resolve_plan(path, scratch)
+                except ToolkitError as exc:
+                    self._show_upload(problems=[str(exc).replace(folder + "/", "")])
+                    return False
+                key = UPLOAD_VALUE + programme.plan["id"]
+                self._uploaded[key] = programme
+                added.append(key)
+        self.plan.options = self._plan_options()
+        self.plan.value = added[0]
+        self._show_upload(ok=[self._uploaded[k].title for k in added])
+        return True
+
+    def _show_upload(self, problems=(), ok=()) -> None:
+        if problems:
+            items = "".join(f"<li>{html.escape(p)}</li>" for p in problems)
+            self.upload_result.value = (f"<div class='tk-problems'><b>The upload has problems; fix them and upload "
+                                        f"again:</b><ul>{items}</ul></div>")
+        else:
+            names = ", ".join(html.escape(t) for t in ok)
+            self.upload_result.value = f"<p class='tk-small'>✔ Checked and ready: {names}.</p>"
+
+    # -- starting and resuming --------------------------------------------------------
+    def group_labels(self) -> dict[str, str]:
+        return {name: field.value.strip() for name, field in self.labels.items() if field.value.strip()}
+
+    def start(self) -> None:
+        self.message.value = ""
+        try:
+            programme = self.selected_programme()
+            self.on_start(programme, self.group_labels())
+        except ToolkitError as exc:
+            self.message.value = f"<div class='tk-problems'>{html.escape(str(exc))}</div>"
+
+    def refresh_resume(self) -> tuple:
+        """List the sessions not yet ended; returns what was listed (to notice changes)."""
+        live = self.store.live_sessions()[:8]
+        seen = tuple((s.id, s.version, s.respondents) for s in live)
+        if seen == getattr(self, "_listed", None):
+            return seen
+        self._listed = seen
+        if not live:
+            self.resume_list.children = [W.HTML("<p class='tk-muted'>No session is running.</p>")]
+            return seen
+        rows = []
+        for session in live:
+            button = W.Button(description="Resume", tooltip=f"Pick up session {display(session.code)}")
+            button.on_click(lambda _, s=session: self.on_resume(s))
+            rows.append(W.HBox([W.HTML(_session_line(session), layout=W.Layout(flex="1 1 auto")), button],
+                               layout=W.Layout(align_items="center", gap="12px")))
+        self.resume_list.children = rows
+        return seen
+
+
+def local_time(stamp, fmt: str = "%d %b %H:%M") -> str:
+    """A stored UTC time in this computer's time zone (SQLite hands it back without one)."""
+    if stamp is None:
+        return ""
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=timezone.utc)
+    return stamp.astimezone().strftime(fmt)
+
+
+def _plan_label(plan: Plan) -> str:
+    return f"{plan.title}" + (f" ({plan.minutes:g} min)" if plan.minutes else "")
+
+
+def _programme_label(programme) -> str:
+    minutes = programme.plan.get("minutes")
+    return programme.title + (f" ({minutes:g} min)" if minutes else "")
+
+
+def _session_line(session) -> str:
+    where = {"lobby": "in the lobby", "summary": "at the summary"}.get(session.status)
+    if where is None:
+        act = session.current_activity
+        where = f"activity {act.index + 1} of {len(session.activities)}"
+    group = " · ".join(html.escape(v) for v in session.labels.values() if v)
+    started = local_time(session.created_at)
+    return (f"<b style='font-size:22px;letter-spacing:.05em'>{display(session.code)}</b> "
+            f"{html.escape(session.title)}<br><span class='tk-muted tk-small'>{where} · "
+            f"{session.respondents} joined · started {started}{' · ' + group if group else ''}</span>")

@@ -1,0 +1,93 @@
+"""The summary after the last activity, and the screen after the end: every chart of the
+session, what to discuss, and the exports."""
+
+from __future__ import annotations
+
+import html
+from typing import Callable
+
+import ipywidgets as W
+
+from . import session_charts as sc
+from ..charts.style import wrap
+from .figures import LiveChart
+from .panels import ChangeBox, cards_table_html
+
+
+class SummaryPanel:
+    """All the session's results on one page; redrawn only when the answers change."""
+
+    def __init__(self, exports: list[W.Widget], on_new_session: Callable[[], None]):
+        self.banner = W.HTML()
+        self.new_session = W.Button(description="Start another session", button_style="primary")
+        self.new_session.on_click(lambda _: on_new_session())
+        self.exports = W.HBox(exports, layout=W.Layout(gap="10px", flex_wrap="wrap"))
+        head = W.VBox([self.banner, self.exports, self.new_session], layout=W.Layout(gap="10px"))
+        head.add_class("tk-card")
+        self.matrix = LiveChart()
+        self.table = W.HTML()
+        self.cards = W.VBox([W.HTML("<h2>How the class sorted the cards</h2><p class='tk-small tk-muted'>Each row "
+                                    "is a card; the outlined cell is the expected answer.</p>"),
+                             self.matrix.widget, self.table])
+        self.changes = W.VBox()
+        self.polls = W.VBox()
+        for box in (self.cards, self.changes, self.polls):
+            box.add_class("tk-card")
+        self.widget = W.VBox([head, self.cards, self.changes, self.polls], layout=W.Layout(gap="12px"))
+        self._change_boxes: dict[str, ChangeBox] = {}
+        self._poll_charts: dict[str, LiveChart] = {}
+        self._drawn = None
+
+    def update(self, snapshot) -> None:
+        session = snapshot.session
+        ended = session.status == "ended"
+        self.banner.value = _banner(session)
+        self.new_session.layout.display = None if ended else "none"
+        key = (session.id, snapshot.fingerprint)
+        if key == self._drawn:
+            return
+        self._drawn = key
+        programme, frame = snapshot.programme, snapshot.responses
+        has_cards = not frame.empty and frame["activity_kind"].isin(sc.CARD_KINDS).any()
+        self.cards.layout.display = None if has_cards else "none"
+        if has_cards:
+            self.matrix.draw(sc.matrix_figure(programme, frame))
+            self.table.value = cards_table_html(snapshot)
+        self._draw_changes(programme, frame)
+        self._draw_polls(programme, frame)
+
+    def _draw_changes(self, programme, frame) -> None:
+        changes = sc.change_frame(frame)
+        boxes = []
+        for i in range(len(changes)):
+            row = changes.iloc[[i]]
+            item = row["item_id"].iloc[0]
+            box = self._change_boxes.setdefault(item, ChangeBox())
+            box.update(programme, row.reset_index(drop=True))
+            boxes.append(box.widget)
+        self.changes.children = ([W.HTML("<h2>Before and after</h2><p class='tk-small tk-muted'>The same questions "
+                                         "at the start and at the end; the change counts students who answered "
+                                         "both.</p>")] + boxes) if boxes else []
+        self.changes.layout.display = None if boxes else "none"
+
+    def _draw_polls(self, programme, frame) -> None:
+        charts = []
+        for act in programme.activities:
+            if act.kind != "poll" or act.phase:
+                continue
+            chart = self._poll_charts.setdefault(act.id, LiveChart())
+            title = sc.question_text(programme, act.items[0])
+            chart.draw(sc.activity_chart(programme, act, frame, revealed=True, title=wrap(title, 60)))
+            charts.append(chart.widget)
+        self.polls.children = [W.HTML("<h2>Polls</h2>")] + charts if charts else []
+        self.polls.layout.display = None if charts else "none"
+
+
+def _banner(session) -> str:
+    if session.status == "ended":
+        return ("<div class='tk-kicker'>Session ended</div><div class='tk-headline'>Thank you</div>"
+                "<p>Voting is closed and the links between phones and answers are destroyed. The answers stay "
+                "for the exports below; nothing in them identifies a student.</p>")
+    return ("<div class='tk-kicker'>Summary</div><div class='tk-headline'>"
+            f"{html.escape(session.title)}</div><p class='tk-muted'>Every activity is done. Look back over the "
+            "results, export them, then end the session.</p>")

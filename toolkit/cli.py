@@ -28,6 +28,27 @@ def main():
     sorts and polls, live charts, trends across sessions."""
 
 
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--host", default="0.0.0.0", show_default=True,
+              help="Address to listen on. The default reaches phones on the room's Wi-Fi; 127.0.0.1 keeps "
+                   "it to this machine.")
+@click.option("--port", default=8866, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (the next free one is used if it is taken).")
+@click.option("--db", "db_url", default=None, metavar="URL",
+              help="Database URL. Default: TOOLKIT_DB_URL, else SQLite at sessions/toolkit.db.")
+@click.option("--no-browser", is_flag=True, help="Do not open the facilitator dashboard in a browser.")
+@click.argument("jupyter_args", nargs=-1, type=click.UNPROCESSED)
+def serve(host, port, db_url, no_browser, jupyter_args):
+    """Start the dashboards and the student join page on one port.
+
+    Prints the facilitator and trends dashboard URLs (with Jupyter's token; set your own
+    with JUPYTER_TOKEN) and the address students join at. Other Jupyter options pass
+    through, e.g. --ServerApp.base_url=/workshop/.
+    """
+    from .server.app import launch
+    launch(host=host, port=port, db_url=db_url, open_browser=not no_browser, argv=list(jupyter_args))
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def check(files):

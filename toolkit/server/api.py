@@ -1,0 +1,150 @@
+"""The student JSON API under ``toolkit/api/`` (described in ``openapi.json``).
+
+Handlers stay thin: check the request's shape, call the store off the event loop, answer
+with the public state or the one error shape.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from jupyter_server.auth.decorator import allow_unauthenticated
+from tornado.iostream import StreamClosedError
+
+from ..errors import BadRequest
+from ..store.codes import normalise
+from .base import BodyMixin, StudentAPIHandler
+from .events import Subscriber
+
+OPENAPI = Path(__file__).resolve().parent / "openapi.json"
+KEEPALIVE_SECONDS = 15.0
+VALUE_TYPES = (str, int, list)
+
+
+def _only(body: dict, allowed: set[str]) -> None:
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise BadRequest(f"unknown field {unknown[0]!r} (expected {', '.join(sorted(allowed))})")
+
+
+class SessionState(StudentAPIHandler):
+    """``GET toolkit/api/sessions/{code}``: what a student may see now, and their own answers."""
+
+    @allow_unauthenticated
+    async def get(self, code: str):
+        code = normalise(code)
+        _, state = await self.lookup(code)
+        self.write_json({**state, "mine": await self.my_answers(code, state)})
+
+
+class Join(BodyMixin, StudentAPIHandler):
+    """``POST toolkit/api/sessions/{code}/join``: register this device (201 new, 200 known)."""
+
+    @allow_unauthenticated
+    async def post(self, code: str):
+        _only(self.json_body(required=False), set())
+        code = normalise(code)
+        token = self.device_token(create=True)
+        _, _, new = await self.guarded(lambda: self.ctx.run(self.ctx.store.join, code, token))
+        _, state = await self.lookup(code)
+        self.write_json({**state, "mine": await self.my_answers(code, state)}, status=201 if new else 200)
+
+
+class Responses(BodyMixin, StudentAPIHandler):
+    """``POST toolkit/api/sessions/{code}/responses``: answer, or change an answer."""
+
+    @allow_unauthenticated
+    async def post(self, code: str):
+        body = self.json_body()
+        _only(body, {"activity", "value", "item"})
+        activity, value, item = body.get("activity"), body.get("value"), body.get("item")
+        if not isinstance(activity, str) or not activity:
+            raise BadRequest("'activity' is required: the id of the activity on screen")
+        if "value" not in body or isinstance(value, bool) or not isinstance(value, VALUE_TYPES):
+            raise BadRequest("'value' is required: an option id (or a list of them for a multiple-choice poll)")
+        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+            raise BadRequest("a multiple-choice 'value' is a list of option ids")
+        if item is not None and not isinstance(item, str):
+            raise BadRequest("'item' is the id of the card being sorted")
+        token = self.device_token(create=True)
+        self.spend_answer(token)
+        code = normalise(code)
+        first = await self.guarded(lambda: self.ctx.run(self.ctx.store.record_response, code, token, activity,
+                                                        value, item))
+        self.write_json({"activity": activity, "item": item, "value": value, "changed": not first},
+                        status=201 if first else 200)
+
+
+class Questions(BodyMixin, StudentAPIHandler):
+    """``POST toolkit/api/sessions/{code}/questions``: the anonymous questions box."""
+
+    @allow_unauthenticated
+    async def post(self, code: str):
+        body = self.json_body()
+        _only(body, {"text"})
+        text = body.get("text")
+        if not isinstance(text, str):
+            raise BadRequest("'text' is required: the question, up to 280 characters")
+        token = self.device_token(create=True)
+        self.spend_question(token)
+        code = normalise(code)
+        await self.guarded(lambda: self.ctx.run(self.ctx.store.submit_question, code, text))
+        self.write_json({"received": True}, status=201)
+
+
+class Events(StudentAPIHandler):
+    """``GET toolkit/api/sessions/{code}/events``: the public state as Server-Sent Events,
+    sent on connecting and whenever it changes; a comment line keeps idle connections open."""
+
+    _subscriber: Subscriber | None = None
+
+    @allow_unauthenticated
+    async def get(self, code: str):
+        code = normalise(code)
+        session_id, state = await self.lookup(code)
+        watcher = self.ctx.watcher
+        self.set_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Accel-Buffering", "no")  # a proxy in front must not hold events back
+        sub = self._subscriber = watcher.subscribe(session_id, code, state["version"])
+        try:
+            self.write("retry: 3000\n\n")
+            last = self.send_state(state)
+            await self.flush()
+            while True:
+                state = await sub.next(KEEPALIVE_SECONDS)
+                if state is Subscriber.CLOSED:
+                    break
+                if state is None:
+                    self.write(": keep-alive\n\n")
+                elif state["version"] != last:
+                    last = self.send_state(state)
+                else:
+                    continue
+                await self.flush()
+        except StreamClosedError:
+            pass
+        finally:
+            watcher.unsubscribe(sub)
+        if not self._finished:
+            self.finish(set_content_type="text/event-stream; charset=utf-8")
+
+    def send_state(self, state: dict) -> int:
+        self.write(f"id: {state['version']}\ndata: {json.dumps(state, separators=(',', ':'))}\n\n")
+        return state["version"]
+
+    def on_connection_close(self) -> None:
+        if self._subscriber is not None:
+            self._subscriber.close()
+
+
+class OpenAPI(StudentAPIHandler):
+    """``GET toolkit/api/openapi.json``: this API's OpenAPI document."""
+
+    @allow_unauthenticated
+    def get(self):
+        doc = json.loads(OPENAPI.read_text())
+        doc["servers"] = [{"url": self.ctx.base_url.rstrip("/") or "/"}]
+        self.set_header("Cache-Control", "no-cache")
+        self.finish(json.dumps(doc))

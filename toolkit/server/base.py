@@ -1,0 +1,294 @@
+"""What every student-facing handler shares: anonymity, private logging, bounded bodies
+and the one error shape.
+
+A device is known only by a random token in the ``toolkit_device`` cookie. Requests to
+these handlers are logged without address, user agent or referrer. Bodies are read only
+up to ``BODY_LIMIT`` bytes; the XSRF check runs once the (small) body is in, because a
+form post without JavaScript carries its ``_xsrf`` field there.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
+from tornado import httputil, web
+from tornado.log import access_log
+
+from ..errors import BadRequest, NotFound, ToolkitError, TooManyRequests
+
+DEVICE_COOKIE = "toolkit_device"
+DEVICE_MAX_AGE = 12 * 3600  # outlives a school day's workshop, not the week
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+BODY_LIMIT = 16 * 1024
+JSON_DEPTH = 8
+
+# Nothing on a student page comes from elsewhere, runs inline, or may frame it.
+STUDENT_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+               "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+
+class Forbidden(ToolkitError):
+    status = 403
+    kind = "forbidden"
+
+
+class TooLarge(ToolkitError):
+    status = 413
+    kind = "too_large"
+
+
+class UnsupportedMediaType(ToolkitError):
+    status = 415
+    kind = "unsupported_media_type"
+
+
+_KINDS = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 409: "conflict",
+          413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "too_many_requests"}
+
+
+def error_for_status(status: int, message: str) -> dict:
+    """The one error shape for a status that did not come from a ``ToolkitError``."""
+    kind = _KINDS.get(status, "server_error" if status >= 500 else "error")
+    return {"error": {"status": status, "kind": kind, "message": message}}
+
+
+class StudentMixin:
+    """Anonymous device tokens, private logging and the toolkit error shape."""
+
+    def initialize(self, ctx):
+        self.ctx = ctx
+
+    # -- privacy ---------------------------------------------------------------------
+    def _request_summary(self) -> str:
+        # tornado's default adds the client address; students' addresses are not logged.
+        return f"{self.request.method} {self.request.path}"
+
+    def log_exception(self, typ, value, tb):
+        if isinstance(value, ToolkitError):
+            self.log.debug("%s %s: %s", value.status, self._request_summary(), value.message)
+        elif isinstance(value, web.HTTPError):
+            if value.log_message:
+                self.log.warning("%d %s: %s", value.status_code, self._request_summary(),
+                                 value.log_message % value.args if value.args else value.log_message)
+        else:
+            self.log.error("Uncaught exception %s", self._request_summary(), exc_info=(typ, value, tb))
+
+    @property
+    def content_security_policy(self) -> str:
+        return STUDENT_CSP
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        self.set_header("Referrer-Policy", "no-referrer")
+        self.set_header("X-Content-Type-Options", "nosniff")
+
+    # -- the device ------------------------------------------------------------------
+    def device_token(self, create: bool = False) -> str | None:
+        """This device's random token, minting one (and its cookie) when asked to."""
+        raw = self.get_cookie(DEVICE_COOKIE)
+        if raw and _TOKEN.match(raw):
+            return raw
+        if not create:
+            return None
+        token = secrets.token_urlsafe(24)  # 192 bits
+        self.set_cookie(DEVICE_COOKIE, token, path=self.ctx.cookie_path, httponly=True, samesite="Strict",
+                        secure=self.request.protocol == "https", max_age=DEVICE_MAX_AGE)
+        return token
+
+    def address_key(self) -> str:
+        return self.ctx.address_key(self.request.remote_ip)
+
+    # -- shared look-ups, rate limited ------------------------------------------------
+    async def lookup(self, code: str) -> tuple[str, dict]:
+        """(session id, public state) for a join code."""
+        return await self.guarded(lambda: self.ctx.watcher.current(code))
+
+    async def guarded(self, call):
+        """Await ``call()``, a store call that names a session by code. Unknown codes count
+        against the address (30 a minute by default), so codes cannot be found by trying."""
+        key = self.address_key()
+        limit = self.ctx.lookup_limit
+        if not limit.allowed(key):
+            raise TooManyRequests("too many wrong join codes from this network: wait a minute, then check "
+                                  "the code on the screen")
+        try:
+            return await call()
+        except NotFound:
+            limit.hit(key)
+            raise
+
+    async def my_answers(self, code: str, state: dict) -> dict:
+        """This device's answers for the activity on screen: ``{item: value}``."""
+        token = self.device_token()
+        activity = state.get("activity")
+        if token is None or activity is None or activity["kind"] == "slide":
+            return {}
+        return await self.ctx.run(self.ctx.store.my_answers, code, token, activity["id"])
+
+    def spend_answer(self, token: str) -> None:
+        if not self.ctx.answer_limit.hit(token):
+            raise TooManyRequests("too many answers at once from this device: wait a moment and try again")
+
+    def spend_question(self, token: str) -> None:
+        if not self.ctx.question_limit.hit(token):
+            raise TooManyRequests("that is a lot of questions in a short time: wait a minute before sending "
+                                  "another")
+
+    # -- errors ------------------------------------------------------------------------
+    def error_body(self, status_code: int, exc) -> dict:
+        if isinstance(exc, ToolkitError):
+            return exc.to_dict()
+        if isinstance(exc, web.HTTPError) and exc.log_message:
+            message = exc.log_message % exc.args if exc.args else exc.log_message
+        else:
+            message = httputil.responses.get(status_code, "error").lower()
+        return error_for_status(status_code, message)
+
+
+class BodyMixin:
+    """Reads a request body of at most ``BODY_LIMIT`` bytes, then checks XSRF."""
+
+    # What ``tornado.web.stream_request_body`` sets: the body arrives through
+    # ``data_received`` after ``prepare``, so an oversized one is refused before it is held.
+    _stream_request_body = True
+    _body_done = False
+
+    async def prepare(self):
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._too_large = False
+        await super().prepare()
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            self._body_done = True
+            return
+        length = self.request.headers.get("Content-Length")
+        if length is not None:
+            try:
+                too_large = int(length) > BODY_LIMIT
+            except ValueError:
+                raise BadRequest("the Content-Length header is not a number") from None
+            if too_large:
+                raise TooLarge(f"the request body is over {BODY_LIMIT // 1024} KB; send less")
+
+    def data_received(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._size > BODY_LIMIT:
+            self._too_large = True
+            self._chunks.clear()
+        elif not self._too_large:
+            self._chunks.append(chunk)
+
+    def check_xsrf_cookie(self) -> None:
+        # Deferred until the body is in: a form's _xsrf field lives there.
+        if not self._body_done:
+            return None
+        try:
+            return super().check_xsrf_cookie()
+        except web.HTTPError as exc:
+            if exc.status_code in (403, 404):
+                raise Forbidden("this request did not come from the workshop page (its _xsrf token is "
+                                "missing or does not match): reload the page and try again") from None
+            raise
+
+    def read_body(self) -> bytes:
+        """The body once it has arrived; runs the XSRF check."""
+        if self._too_large:
+            raise TooLarge(f"the request body is over {BODY_LIMIT // 1024} KB; send less")
+        body = b"".join(self._chunks)
+        self.request.body = body
+        ctype = self.request.headers.get("Content-Type", "")
+        if ctype.split(";")[0].strip().lower() in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            args: dict = {}
+            httputil.parse_body_arguments(ctype, body, args, self.request.files, self.request.headers)
+            for name, values in args.items():
+                self.request.body_arguments.setdefault(name, []).extend(values)
+                self.request.arguments.setdefault(name, []).extend(values)
+        self._body_done = True
+        self.check_xsrf_cookie()
+        return body
+
+    def json_body(self, required: bool = True) -> dict:
+        """The body as a JSON object: 415 unless it says it is JSON; 400 for bad UTF-8,
+        bad JSON, nesting deeper than ``JSON_DEPTH`` or anything but an object."""
+        body = self.read_body()
+        if not body.strip():
+            if required:
+                raise BadRequest("the request needs a JSON body")
+            return {}
+        ctype = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if ctype != "application/json":
+            raise UnsupportedMediaType("send the body as JSON with 'Content-Type: application/json'")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest("the body is not valid UTF-8") from None
+        try:
+            data = json.loads(text)
+        except RecursionError:
+            raise BadRequest(f"the JSON is nested too deeply (at most {JSON_DEPTH} levels)") from None
+        except ValueError as exc:
+            raise BadRequest(f"the body is not valid JSON: {exc.msg} at character {exc.pos}") from None
+        _check_json(data)
+        if not isinstance(data, dict):
+            raise BadRequest("the body must be a JSON object")
+        return data
+
+
+def _check_json(data) -> None:
+    """Depth and text checks without recursion (a hostile body cannot blow the stack)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise BadRequest("the JSON holds text that is not valid Unicode") from None
+        elif isinstance(value, (dict, list)):
+            if depth > JSON_DEPTH:
+                raise BadRequest(f"the JSON is nested too deeply (at most {JSON_DEPTH} levels)")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str):
+                    stack.append((key, depth))
+                stack.append((item, depth + 1))
+
+
+class StudentAPIHandler(StudentMixin, APIHandler):
+    """A JSON endpoint of the student API."""
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, ToolkitError):
+            self.set_status(exc.status)
+            status_code = exc.status
+        self.clear_header("Content-Disposition")
+        self.finish(json.dumps(self.error_body(status_code, exc)))
+
+    def write_json(self, data, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(data, separators=(",", ":")))
+
+
+class StudentPageHandler(StudentMixin, JupyterHandler):
+    """An HTML page (or asset) for students."""
+
+
+def private_log_function(original, prefix: str):
+    """Wrap the server's request logger so toolkit requests are logged without the client's
+    address, user agent or referrer (the default adds them to every failed request)."""
+
+    def log_request(handler):
+        path = handler.request.path or ""
+        if not path.startswith(prefix):
+            return original(handler)
+        status = handler.get_status()
+        logger = getattr(handler, "log", None) or access_log
+        method = logger.debug if status < 400 else logger.warning if status < 500 else logger.error
+        method("%d %s %s %.2fms", status, handler.request.method, path, 1000.0 * handler.request.request_time())
+
+    return log_request

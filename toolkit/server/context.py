@@ -1,0 +1,103 @@
+"""What the student handlers share in one server process: the store, the watcher, rate
+limits, the default help, the page's assets and templates. Built once by ``ToolkitApp``
+and handed to every handler through the route table."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import hashlib
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+
+from jupyter_server.utils import url_path_join
+from tornado import template
+
+from .. import config
+from .events import Watcher
+from .limits import AddressKey, RateLimiter
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+TEMPLATES = HERE / "templates"
+
+log = logging.getLogger(__name__)
+
+# Shown when no help file can be found: the seeds' UK resources, never nothing.
+BUILTIN_HELP = {
+    "kind": "help", "id": "uk", "region": "United Kingdom",
+    "intro": "This is anonymous, so nobody here knows who you are or can help you through this app. "
+             "To get help, talk to an adult you trust, or call:",
+    "resources": [
+        {"name": "Childline", "detail": "Free, 24 hours", "phone": "0800 1111"},
+        {"name": "NSPCC", "detail": "Helpline for anyone worried about a child", "phone": "0808 800 5000"},
+        {"name": "Police", "detail": "If someone is in immediate danger", "phone": "999"},
+    ],
+}
+
+
+def default_help(region: str | None = None) -> dict:
+    """The help shown before a session is known: data/help/<region>.yaml, else built-in UK."""
+    region = region or config.get("help_region")
+    try:
+        from ..content import Library
+        found = Library().find("help", region)
+    except Exception:  # a broken help file must not take the join page down
+        log.warning("toolkit: could not read help for region %r; using the built-in UK help", region)
+        found = None
+    return found.model_dump(mode="json", exclude_none=True) if found is not None else dict(BUILTIN_HELP)
+
+
+class Asset:
+    """A static file held in memory with its gzip form and a content hash for cache-busting."""
+
+    def __init__(self, path: Path, content_type: str):
+        self.body = path.read_bytes()
+        self.gzipped = gzip.compress(self.body, 9, mtime=0)
+        self.version = hashlib.sha256(self.body).hexdigest()[:12]
+        self.content_type = content_type
+
+
+ASSETS = {"join.css": "text/css; charset=utf-8", "join.js": "text/javascript; charset=utf-8"}
+
+
+class Context:
+    """Everything the student side of one server process holds."""
+
+    def __init__(self, store, base_url: str, *, watch_interval: float | None = None, help_region: str | None = None,
+                 answers_per_second: float = 20, wrong_codes_per_minute: float = 30,
+                 questions_per_minute: float = 5, threads: int = 8):
+        self.store = store
+        self.base_url = base_url
+        self.prefix = url_path_join(base_url, "toolkit/")
+        self.cookie_path = self.prefix
+        self.page_url = url_path_join(base_url, "toolkit/join")
+        self.api_url = url_path_join(base_url, "toolkit/api/")
+        self.static_url = url_path_join(base_url, "toolkit/static/")
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="toolkit-store")
+        interval = watch_interval if watch_interval is not None else float(config.get("watch_interval"))
+        self.watcher = Watcher(store, self.run, interval)
+        self.answer_limit = RateLimiter(answers_per_second, 1)
+        self.lookup_limit = RateLimiter(wrong_codes_per_minute, 60)
+        self.question_limit = RateLimiter(questions_per_minute, 60)
+        self.address_key = AddressKey()
+        self.help = default_help(help_region)
+        self.assets = {name: Asset(STATIC / name, ctype) for name, ctype in ASSETS.items()}
+        self.templates = template.Loader(str(TEMPLATES), autoescape="xhtml_escape", whitespace="oneline")
+        # The address phones reach this server on, once known (set when the server announces
+        # itself); the QR code falls back to the address the request came in on.
+        self.public_origin: str | None = None
+
+    def asset_url(self, name: str) -> str:
+        return f"{self.static_url}{name}?v={self.assets[name].version}"
+
+    async def run(self, fn, *args, **kwargs):
+        """Run a blocking store call on the store's threads, off the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, partial(fn, *args, **kwargs))
+
+    async def close(self) -> None:
+        await self.watcher.stop()
+        self.executor.shutdown(wait=False, cancel_futures=True)

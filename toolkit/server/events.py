@@ -1,0 +1,168 @@
+"""Live state for students: one watcher per server process, fanned out over SSE.
+
+The watcher asks the store for the ``version`` of every session that has a connected
+student in ONE query per interval (never one per student). When a version moves, it
+builds that session's public state once and hands it to every subscriber of the session.
+Another process (the facilitator's kernel, another ``toolkit serve``) moves the version;
+nothing live is held only here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+
+log = logging.getLogger(__name__)
+
+
+class Subscriber:
+    """One connected student's stream: holds only the newest state not yet sent."""
+
+    CLOSED = object()
+
+    def __init__(self, session_id: str, code: str):
+        self.session_id = session_id
+        self.code = code
+        self._latest = None
+        self._closed = False
+        self._ready = asyncio.Event()
+
+    def push(self, state: dict) -> None:
+        # A slow phone skips intermediate states: only the newest one matters.
+        self._latest = state
+        self._ready.set()
+
+    def close(self) -> None:
+        self._closed = True
+        self._ready.set()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def next(self, timeout: float):
+        """The next state, None after ``timeout`` seconds without one, or ``CLOSED``."""
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout)
+        except asyncio.TimeoutError:
+            return None
+        self._ready.clear()
+        if self._closed:
+            return self.CLOSED
+        state, self._latest = self._latest, None
+        return state
+
+
+class StateCache:
+    """Public state built once per (session, version); a few hundred entries at most."""
+
+    def __init__(self, size: int = 256):
+        self._items: OrderedDict[tuple[str, int], dict] = OrderedDict()
+        self._size = size
+
+    def get(self, session_id: str, version: int) -> dict | None:
+        found = self._items.get((session_id, version))
+        if found is not None:
+            self._items.move_to_end((session_id, version))
+        return found
+
+    def put(self, session_id: str, state: dict) -> None:
+        # Live results change without a version bump (answers do not move it): never cache them.
+        if state.get("results") is not None and not state.get("revealed"):
+            return
+        self._items[(session_id, state["version"])] = state
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
+class Watcher:
+    """Polls the store for sessions with subscribers and fans new states out to them."""
+
+    def __init__(self, store, run, interval: float):
+        self.store = store
+        self._run = run  # runs a blocking store call off the event loop
+        self.interval = interval
+        self.cache = StateCache()
+        self._subscribers: dict[str, set[Subscriber]] = {}
+        self._versions: dict[str, int] = {}
+        self._task: asyncio.Task | None = None
+        self._stopped = False
+        self.polls = 0  # how many version queries ran (tests check it stays one per interval)
+
+    # -- state, shared with plain GET requests ---------------------------------------
+    async def current(self, code: str) -> tuple[str, dict]:
+        """(session id, public state) of the session a code names, from the cache when current."""
+        session = await self._run(self.store.find_session, code)
+        cached = self.cache.get(session.id, session.version)
+        if cached is not None:
+            return session.id, cached
+        state = await self._run(self.store.public_state, code)
+        self.cache.put(session.id, state)
+        return session.id, state
+
+    # -- subscribers -----------------------------------------------------------------
+    def subscribe(self, session_id: str, code: str, version: int) -> Subscriber:
+        sub = Subscriber(session_id, code)
+        self._subscribers.setdefault(session_id, set()).add(sub)
+        self._versions.setdefault(session_id, version)
+        if self._stopped:
+            sub.close()
+        elif self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._loop())
+        return sub
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        subs = self._subscribers.get(sub.session_id)
+        if subs is None:
+            return
+        subs.discard(sub)
+        if not subs:
+            del self._subscribers[sub.session_id]
+            self._versions.pop(sub.session_id, None)
+
+    def count(self, session_id: str | None = None) -> int:
+        if session_id is not None:
+            return len(self._subscribers.get(session_id, ()))
+        return sum(len(s) for s in self._subscribers.values())
+
+    # -- the loop ----------------------------------------------------------------------
+    async def _loop(self) -> None:
+        while self._subscribers and not self._stopped:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.poll_once()
+            except Exception:  # a database hiccup must not end live updates for everyone
+                log.exception("toolkit: checking session versions failed; retrying")
+
+    async def poll_once(self) -> None:
+        """One round: one versions query for every watched session, then fan out changes."""
+        ids = list(self._subscribers)
+        if not ids:
+            return
+        self.polls += 1
+        versions = await self._run(self.store.versions, ids)
+        for session_id, version in versions.items():
+            if version == self._versions.get(session_id) or session_id not in self._subscribers:
+                continue
+            subs = self._subscribers[session_id]
+            code = next(iter(subs)).code
+            state = self.cache.get(session_id, version)
+            if state is None:
+                state = await self._run(self.store.public_state, code)
+                self.cache.put(session_id, state)
+            self._versions[session_id] = version
+            for sub in list(self._subscribers.get(session_id, ())):
+                sub.push(state)
+
+    async def stop(self) -> None:
+        self._stopped = True
+        for subs in list(self._subscribers.values()):
+            for sub in subs:
+                sub.close()
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass

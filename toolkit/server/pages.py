@@ -1,0 +1,239 @@
+"""The student page (server-rendered, works without JavaScript), its assets and the QR code.
+
+Without JavaScript every action is a plain form POST to ``toolkit/join`` carrying the
+``_xsrf`` field, answered by a redirect to the page (redirect-after-post), so a reload
+never sends an answer twice.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from jupyter_server.auth.decorator import allow_unauthenticated
+from tornado import web
+from tornado.escape import url_escape
+
+from ..errors import Conflict, Invalid, NotFound, ToolkitError, TooManyRequests
+from ..store.codes import display, normalise
+from . import screens
+from .base import BodyMixin, StudentPageHandler
+from .qr import join_qr_svg
+
+REFRESH_SECONDS = 10  # without JavaScript, waiting screens reload themselves this often
+
+
+def _json_for_script(data) -> str:
+    """JSON safe inside a <script> element: no way to close it or open a comment."""
+    return (json.dumps(data, separators=(",", ":"))
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+class JoinPage(BodyMixin, StudentPageHandler):
+    """``GET toolkit/join``: the student page. ``POST toolkit/join``: its forms without JavaScript."""
+
+    @allow_unauthenticated
+    async def get(self):
+        code = normalise(self.get_argument("code", ""))[:20]
+        view = self.get_argument("view", None)
+        note = screens.NOTES.get(self.get_argument("note", ""))
+        token = self.device_token()
+        if not code:
+            return self.show_enter("")
+        if token is None:
+            # From a QR code or a shared link: the code is filled in; one tap joins.
+            return self.show_enter(code)
+        try:
+            session_id, state = await self.lookup(code)
+        except NotFound as exc:
+            return self.show_enter(code, exc.message, status=404)
+        except TooManyRequests as exc:
+            return self.show_enter(code, exc.message, status=429)
+        if state["status"] != "ended":
+            try:
+                # Idempotent: registers a device that holds a cookie from an earlier session.
+                await self.ctx.run(self.ctx.store.join, code, token)
+            except Conflict:
+                session_id, state = await self.lookup(code)
+        await self.show_session(code, state, token, view=view, note=note, card=self.get_argument("card", None))
+
+    @allow_unauthenticated
+    async def post(self):
+        self.read_body()
+        action = self.get_argument("action", "")
+        code = normalise(self.get_argument("code", ""))[:20]
+        if action == "join":
+            return await self.post_join(code)
+        if not code:
+            return self.show_enter("", "Type the join code first.", status=400)
+        token = self.device_token(create=True)
+        if action == "answer":
+            return await self.post_answer(code, token)
+        if action == "ask":
+            return await self.post_question(code, token)
+        raise web.HTTPError(400, "unknown action")
+
+    # -- actions ---------------------------------------------------------------------
+    async def post_join(self, code: str):
+        if not code:
+            return self.show_enter("", "Type the join code shown at the front.", status=400)
+        try:
+            await self.lookup(code)
+        except NotFound as exc:
+            return self.show_enter(code, exc.message, status=404)
+        except TooManyRequests as exc:
+            return self.show_enter(code, exc.message, status=429)
+        token = self.device_token(create=True)
+        try:
+            await self.ctx.run(self.ctx.store.join, code, token)
+        except Conflict:
+            pass  # ended: the page shows the thank-you screen
+        self.redirect_to(code)
+
+    async def post_answer(self, code: str, token: str):
+        activity = self.get_argument("activity", "")
+        item = self.get_argument("item", None) or None
+        values = self.get_arguments("value")
+        card = self.get_argument("card", "")
+        value = values if len(values) > 1 else (values[0] if values else "")
+        try:
+            self.spend_answer(token)
+            _, state = await self.lookup(code)
+            current = state.get("activity") or {}
+            await self.ctx.run(self.ctx.store.record_response, code, token, activity, value, item)
+        except NotFound as exc:
+            return self.show_enter(code, exc.message, status=404)
+        except TooManyRequests:
+            return self.redirect_to(code, note="limited", card=card or None)
+        except Conflict:
+            return self.redirect_to(code, note="closed")
+        except Invalid:
+            return self.redirect_to(code, note="invalid", card=card or None)
+        if item and card.isdigit():
+            # The next card of the sort, or the "all sorted" view after the last.
+            total = len(current.get("cards") or [])
+            nxt = int(card) + 1
+            return self.redirect_to(code, card=str(nxt) if nxt <= total else "done")
+        self.redirect_to(code)
+
+    async def post_question(self, code: str, token: str):
+        text = self.get_argument("text", "")
+        try:
+            self.spend_question(token)
+            _, state = await self.lookup(code)
+            await self.ctx.run(self.ctx.store.submit_question, code, text)
+        except NotFound as exc:
+            return self.show_enter(code, exc.message, status=404)
+        except (Invalid, TooManyRequests) as exc:
+            _, state = await self.lookup(code)
+            return await self.show_session(code, state, token, view="ask", error=exc.message, text=text,
+                                           status=exc.status)
+        except Conflict:
+            return self.redirect_to(code, note="box")
+        self.redirect_to(code, view="sent")
+
+    def redirect_to(self, code: str, **params):
+        query = {"code": code, **{k: v for k, v in params.items() if v}}
+        self.redirect(f"{self.ctx.page_url}?{urlencode(query)}", status=303)
+
+    # -- rendering -------------------------------------------------------------------
+    def show_enter(self, code: str, error: str | None = None, status: int = 200):
+        self.set_status(status)
+        self.render_page("enter", None, code=code, error=error, help_=self.ctx.help)
+
+    async def show_session(self, code: str, state: dict, token: str, *, view=None, note=None, card=None,
+                           error=None, text="", status: int = 200):
+        name = screens.screen_name(state, view)
+        activity = state.get("activity")
+        mine = await self.my_answers(code, state) if name not in ("ask", "sent") else {}
+        position = None
+        if name == "sort":
+            position = screens.sort_position(activity, mine, card)
+        self.set_status(status)
+        help_ = state.get("help") or self.ctx.help
+        boot = None
+        if name != "ended":
+            boot = _json_for_script({
+                "code": code, "api": self.ctx.api_url, "page": self.ctx.page_url, "xsrf": self.xsrf_token.decode(),
+                "state": state, "mine": mine, "card": position if name == "sort" and position is not None else
+                ("done" if name == "sort" else None), "view": view if name in ("ask", "sent") else None,
+                "help": self.ctx.help, "anonymity": screens.ANONYMITY})
+        self.render_page(name, state, code=code, mine=mine, position=position, note=note, error=error, text=text,
+                         help_=help_, boot=boot)
+
+    def render_page(self, name: str, state: dict | None, *, code: str = "", mine=None, position=None, note=None,
+                    error=None, text="", help_=None, boot=None):
+        activity = (state or {}).get("activity") or {}
+        mine = mine or {}
+        chosen: set[str] = set()
+        if activity.get("kind") in ("card", "poll") and mine:
+            chosen = set(str(next(iter(mine.values()))).split(","))
+        # Without JavaScript nothing is live: session screens reload themselves, except where
+        # the student is typing.
+        waiting = name not in ("enter", "ask", "sent", "ended")
+        ns = dict(
+            name=name, state=state, activity=activity, code=code, code_input=code,
+            code_display=display(code) if state else "", page_title=screens.page_title(name, state),
+            mine=mine, chosen=chosen, position=position, note=note, error=error, text=text,
+            help=help_ or self.ctx.help, boot=boot, refresh=REFRESH_SECONDS if waiting else None,
+            ask_link=bool(state and state.get("questions_box")) and name not in ("ended", "ask", "sent", "enter"),
+            sorted_count=sum(1 for c in activity.get("cards", []) if c["id"] in mine),
+            card_text={c["id"]: c["text"] for c in activity.get("cards", [])},
+            class_bars=screens.bars(activity, state.get("results"), mine) if name == "reveal" and activity.get(
+                "kind") != "sort" else [],
+            xsrf_html=self.xsrf_form_html(), page_url=self.ctx.page_url, css_url=self.ctx.asset_url("join.css"),
+            js_url=self.ctx.asset_url("join.js"), url_escape=url_escape, paragraphs=screens.paragraphs,
+            cat_class=screens.cat_class, width_class=screens.width_class, label_of=screens.label_of,
+            help_intro=screens.help_intro, tel=screens.tel, len=len, sorted=sorted, enumerate=enumerate,
+        )
+        html = self.ctx.templates.load("join.html").generate(**ns)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(html)
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, ToolkitError):
+            status_code = exc.status
+            self.set_status(status_code)
+        message = self.error_body(status_code, exc)["error"]["message"]
+        self.clear_header("Content-Disposition")
+        self.render_page("enter", None, error=message[:1].upper() + message[1:], help_=self.ctx.help)
+
+
+class Static(StudentPageHandler):
+    """``GET toolkit/static/{name}``: the page's one stylesheet and one script."""
+
+    @allow_unauthenticated
+    def get(self, name: str):
+        asset = self.ctx.assets.get(name)
+        if asset is None:
+            raise web.HTTPError(404)
+        self.set_header("Content-Type", asset.content_type)
+        if self.get_argument("v", None) == asset.version:
+            self.set_header("Cache-Control", "public, max-age=31536000, immutable")
+        else:
+            self.set_header("Cache-Control", "no-cache")
+        self.set_header("ETag", f'"{asset.version}"')
+        self.set_header("Vary", "Accept-Encoding")
+        if self.request.headers.get("If-None-Match", "").strip('W/ ') == f'"{asset.version}"':
+            self.set_status(304)
+            return self.finish()
+        if "gzip" in self.request.headers.get("Accept-Encoding", ""):
+            self.set_header("Content-Encoding", "gzip")
+            return self.finish(asset.gzipped)
+        self.finish(asset.body)
+
+
+class QRCode(StudentPageHandler):
+    """``GET toolkit/qr.svg?code=…``: a QR code of the join URL for a code (no look-up)."""
+
+    @allow_unauthenticated
+    def get(self):
+        code = screens.clean_code(self.get_argument("code", ""))
+        origin = self.ctx.public_origin or f"{self.request.protocol}://{self.request.host}"
+        url = origin + self.ctx.page_url + (f"?code={code}" if code else "")
+        self.set_header("Content-Type", "image/svg+xml")
+        self.set_header("Cache-Control", "no-cache")
+        self.finish(join_qr_svg(url))

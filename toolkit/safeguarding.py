@@ -28,9 +28,15 @@ _PATTERN = re.compile(r"\b(" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for 
                                         sorted(WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 
 
+# Phones type curly apostrophes and dashes: "I’m" must match "i'm", "self–harm" "self-harm".
+_PLAIN = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u0060": "'", "\u00b4": "'",
+                        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-"})
+
+
 def matches(text: str) -> list[str]:
     """The listed words and phrases found in a text, lower-cased, in order of appearance."""
-    return [m.group(0).lower() for m in _PATTERN.finditer(text or "")]
+    plain = (text or "").translate(_PLAIN)
+    return [" ".join(m.group(0).lower().split()) for m in _PATTERN.finditer(plain)]
 
 
 def may_be_disclosure(text: str) -> bool:

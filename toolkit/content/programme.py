@@ -152,6 +152,22 @@ class Programme:
             raise Invalid(f"unknown option {value!r} (one of {', '.join(allowed)})")
         return item, value
 
+    def expected(self, activity: Activity, item: str) -> str | None:
+        """The right answer to an item as it would be stored, or None where none is right.
+
+        A multiple-choice answer is stored as its option ids joined in option order, so the
+        expected one is joined the same way, whatever order the poll bank lists it in.
+        """
+        if activity.kind in ("card", "sort"):
+            return self.card(item)["expected"]
+        if activity.kind != "poll":
+            return None
+        answer = self.question(item).get("answer")
+        if isinstance(answer, list):
+            order = [o["id"] for o in self.options(activity)]
+            return ",".join(sorted(set(answer), key=lambda a: order.index(a) if a in order else len(order)))
+        return answer
+
     # -- what screens may show ----------------------------------------------------
     def public_activity(self, activity: Activity, revealed: bool) -> dict:
         """The student-facing view of an activity: never an expected answer before reveal,

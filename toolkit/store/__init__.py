@@ -37,7 +37,12 @@ class Store:
     def __init__(self, url: str | None = None):
         self.url = config.db_url(url)
         self.engine = make_engine(self.url)
-        prepare(self.engine, _describe(self.url))
+        try:
+            prepare(self.engine, _describe(self.url))
+        except BaseException:
+            # Close the refused file at once, so nothing of ours is left open on it.
+            self.engine.dispose()
+            raise
         self._programmes: OrderedDict[str, Programme] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -52,15 +57,22 @@ class Store:
         return self.engine.dialect.name
 
     # -- content snapshots ----------------------------------------------------------
-    def programme(self, snapshot_id: str) -> Programme:
-        """The plan, deck and poll bank a session ran, parsed once per process."""
+    def programme(self, snapshot_id: str, conn=None) -> Programme:
+        """The plan, deck and poll bank a session ran, parsed once per process.
+
+        Inside a transaction pass its ``conn``: a second connection would not see what the
+        transaction wrote, and an in-memory database has only the one connection.
+        """
         with self._lock:
             found = self._programmes.get(snapshot_id)
             if found is not None:
                 self._programmes.move_to_end(snapshot_id)
                 return found
-        with reading(self.engine) as conn:
+        if conn is not None:
             body = conn.execute(select(snapshots.c.body).where(snapshots.c.id == snapshot_id)).scalar_one()
+        else:
+            with reading(self.engine) as reader:
+                body = reader.execute(select(snapshots.c.body).where(snapshots.c.id == snapshot_id)).scalar_one()
         programme = Programme.from_snapshot(json.loads(body))
         with self._lock:
             self._programmes[snapshot_id] = programme
@@ -227,9 +239,12 @@ class Store:
         if status not in ("pending", "approved", "hidden"):
             raise Invalid(f"unknown question status {status!r}")
         with self.engine.begin() as conn:
-            row = conn.execute(select(questions.c.session_id).where(questions.c.id == question_id)).first()
+            row = conn.execute(select(questions.c.session_id, questions.c.status)
+                               .where(questions.c.id == question_id)).first()
             if row is None:
                 raise NotFound(f"no question {question_id}")
+            if row.status == status:
+                return  # nothing changes, so the screens need not refresh
             conn.execute(update(questions).where(questions.c.id == question_id).values(status=status,
                                                                                         updated_at=now()))
             # Approving shows the question on the projected screen: a change of session state.

@@ -11,7 +11,7 @@ import hashlib
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import BadRequest, Conflict, Invalid, NotFound
 from ..safeguarding import may_be_disclosure
 from .codes import looks_valid, normalise
 from .schema import devices, questions, responses, sessions
@@ -22,6 +22,12 @@ QUESTION_MAX = 280
 
 def token_hash(session_id: str, token: str) -> str:
     return hashlib.sha256(f"{session_id}:{token}".encode()).hexdigest()
+
+
+def _need_token(token) -> None:
+    # Without this every device sending no cookie would share one respondent number.
+    if not isinstance(token, str) or not token.strip():
+        raise BadRequest("no device token: reload the page to get one")
 
 
 def live_row(conn, code: str, lock: bool = False):
@@ -48,6 +54,7 @@ def respondent_for(conn, session_id: str, token: str) -> int | None:
 
 def join(engine, code: str, token: str) -> tuple[str, int, bool]:
     """Register a device in a session; returns (session id, respondent number, new)."""
+    _need_token(token)
     for attempt in range(3):
         try:
             with engine.begin() as conn:
@@ -81,6 +88,7 @@ def record(engine, programme_for, code: str, token: str, activity_id: str, value
     voting is open, and the value is one of its options. A device answering for the
     first time is registered first, in a transaction of its own.
     """
+    _need_token(token)
     for attempt in range(4):
         try:
             return _record_once(engine, programme_for, code, token, str(activity_id), value, item)
@@ -98,7 +106,7 @@ def _record_once(engine, programme_for, code, token, activity_id, value, item) -
         row = live_row(conn, code, lock=True)
         if row.status == "ended":
             raise Conflict("this session has ended: answers are closed")
-        programme = programme_for(row.snapshot_id)
+        programme = programme_for(row.snapshot_id, conn)
         if not programme.has_activity(activity_id):
             raise Invalid(f"no activity {activity_id!r} in this session")
         activity = programme.activity(activity_id)
@@ -144,18 +152,30 @@ def ask(engine, programme_for, code: str, text: str) -> int:
     text = " ".join(text.split())
     if not text:
         raise Invalid("the question is empty")
-    if len(text) > QUESTION_MAX:
-        raise Invalid(f"a question is at most {QUESTION_MAX} characters (this one has {len(text)})")
     with engine.begin() as conn:
         row = live_row(conn, code)
         if row.status == "ended":
             raise Conflict("this session has ended")
-        if not programme_for(row.snapshot_id).settings.get("questions_box"):
+        programme = programme_for(row.snapshot_id, conn)
+        if not programme.settings.get("questions_box"):
             raise Conflict("the questions box is not open in this session")
+        limit = _question_limit(programme)
+        if len(text) > limit:
+            raise Invalid(f"a question is at most {limit} characters (this one has {len(text)})")
         stamp = now()
         return conn.execute(insert(questions).values(
             session_id=row.id, text=text, status="pending", flagged=may_be_disclosure(text),
             created_at=stamp, updated_at=stamp).returning(questions.c.id)).scalar_one()
+
+
+def _question_limit(programme) -> int:
+    """The plan's prompt question sets the length; the column holds at most 1,000."""
+    prompt = programme.settings.get("questions_prompt")
+    try:
+        limit = programme.question(prompt).get("max_length", QUESTION_MAX) if prompt else QUESTION_MAX
+    except KeyError:
+        limit = QUESTION_MAX
+    return min(int(limit), 1000)
 
 
 def count_answers(conn, session_id: str, activity_id: str) -> dict[str, int]:

@@ -4,6 +4,9 @@ SQLite runs in WAL mode with a busy timeout, and every write transaction starts 
 ``BEGIN IMMEDIATE``: under a plain ``BEGIN`` a transaction that reads and then writes
 can fail with "database is locked" whatever the timeout (measured: 29,905 of 30,000).
 Reads use a deferred ``BEGIN`` so they never wait on writers.
+
+Nothing is written to a database until it is known to be empty or ours: switching a
+SQLite file to WAL rewrites its header, so that waits until ``prepare`` has looked.
 """
 
 from __future__ import annotations
@@ -12,14 +15,18 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, inspect, select
+from sqlalchemy import create_engine, event, inspect, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import QueuePool
 
 from ..errors import StoreError
 from . import migrate
 from .schema import APP_ID, SCHEMA_VERSION, TOOLKIT_TABLES, meta, metadata
+
+# Any fixed number: PostgreSQL advisory lock taken while creating or upgrading tables, so
+# several servers starting on one new database do not race each other.
+_PG_SCHEMA_LOCK = 0x746F6F6C
 
 
 def make_engine(url: str) -> Engine:
@@ -44,7 +51,12 @@ def _sqlite_engine(parsed) -> Engine:
     database = parsed.database
     memory = not database or database == ":memory:"
     if memory:
-        engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+        # One connection holds the whole database. A pool of exactly one hands it to one
+        # thread at a time (the others wait), where a StaticPool would let two threads'
+        # transactions run into each other on it.
+        shared = sqlite3.connect(":memory:", check_same_thread=False)
+        engine = create_engine("sqlite://", creator=lambda: shared, poolclass=QueuePool, pool_size=1,
+                               max_overflow=0, pool_timeout=60)
     else:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False},
@@ -54,12 +66,11 @@ def _sqlite_engine(parsed) -> Engine:
     def _on_connect(dbapi_conn, _record):
         dbapi_conn.isolation_level = None  # SQLAlchemy's begin event issues BEGIN itself
         cur = dbapi_conn.cursor()
+        # None of these touch the file: they are settings of this connection.
         cur.execute("PRAGMA busy_timeout = 30000")
         cur.execute("PRAGMA foreign_keys = ON")
-        if not memory:
-            cur.execute("PRAGMA journal_mode = WAL")
-            # WAL with NORMAL survives a killed process; only power loss may drop the last commits.
-            cur.execute("PRAGMA synchronous = NORMAL")
+        # With WAL, NORMAL survives a killed process; only power loss may drop the last commits.
+        cur.execute("PRAGMA synchronous = NORMAL")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -78,28 +89,68 @@ def reading(engine: Engine):
             yield conn
 
 
+@contextmanager
+def schema_change(engine: Engine):
+    """A write transaction that no other process creating or upgrading tables can share."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SCHEMA_LOCK})
+        # SQLite: BEGIN IMMEDIATE already holds the one write lock.
+        yield conn
+
+
 def prepare(engine: Engine, where: str) -> None:
     """Create the tables in an empty database, upgrade an older one, refuse anything else.
 
     Nothing is written unless the database is empty or ours and older.
     """
+    names = _table_names(engine, where)
+    if names:
+        version = _our_version(engine, names, where)
+        if version == SCHEMA_VERSION and not TOOLKIT_TABLES - names:
+            _use_wal(engine)
+            return
+    # Creating or upgrading: look again holding the lock, as another process may have
+    # done it meanwhile.
     try:
-        names = set(inspect(engine).get_table_names())
+        with schema_change(engine) as conn:
+            names = set(inspect(conn).get_table_names())
+            if not names:
+                metadata.create_all(conn)
+                conn.execute(meta.insert(), [{"key": "app", "value": APP_ID},
+                                             {"key": "schema_version", "value": str(SCHEMA_VERSION)}])
+            else:
+                version = _our_version(engine, names, where, conn)
+                if version < SCHEMA_VERSION:
+                    migrate.upgrade(conn, version)
+                missing = TOOLKIT_TABLES - set(inspect(conn).get_table_names())
+                if missing:
+                    raise StoreError(f"the database at {where} is missing tables ({', '.join(sorted(missing))}). "
+                                     "Nothing was changed.")
+    except (DatabaseError, sqlite3.DatabaseError) as exc:
+        raise StoreError(f"cannot set up the database at {where}: {_reason(exc)}") from None
+    _use_wal(engine)
+
+
+def _table_names(engine: Engine, where: str) -> set[str]:
+    try:
+        return set(inspect(engine).get_table_names())
     except (DatabaseError, sqlite3.DatabaseError) as exc:
         raise StoreError(f"cannot read the database at {where}: {_reason(exc)}. Nothing was changed.") from None
-    if not names:
-        with engine.begin() as conn:
-            metadata.create_all(conn)
-            conn.execute(meta.insert(), [{"key": "app", "value": APP_ID},
-                                         {"key": "schema_version", "value": str(SCHEMA_VERSION)}])
-        return
+
+
+def _our_version(engine: Engine, names: set[str], where: str, conn=None) -> int:
+    """The schema version of a database of ours; StoreError for anything else."""
     if meta.name not in names:
         foreign = ", ".join(sorted(names)[:5])
         raise StoreError(f"the database at {where} is not a toolkit database (it holds tables: {foreign}). "
                          "Refusing to touch it; choose another --db.")
     try:
-        with reading(engine) as conn:
+        if conn is not None:
             values = dict(conn.execute(select(meta.c.key, meta.c.value)).all())
+        else:
+            with reading(engine) as reader:
+                values = dict(reader.execute(select(meta.c.key, meta.c.value)).all())
     except (DatabaseError, OperationalError) as exc:
         raise StoreError(f"cannot read the database at {where}: {_reason(exc)}. Nothing was changed.") from None
     if values.get("app") != APP_ID:
@@ -113,13 +164,22 @@ def prepare(engine: Engine, where: str) -> None:
     if version > SCHEMA_VERSION:
         raise StoreError(f"the database at {where} was written by a newer toolkit (schema {version}; this one "
                          f"knows up to {SCHEMA_VERSION}). Upgrade the toolkit to open it. Nothing was changed.")
-    if version < SCHEMA_VERSION:
-        migrate.upgrade(engine, version)
-        names = set(inspect(engine).get_table_names())
-    missing = TOOLKIT_TABLES - names
-    if missing:
-        raise StoreError(f"the database at {where} is missing tables ({', '.join(sorted(missing))}). "
-                         "Nothing was changed.")
+    return version
+
+
+def _use_wal(engine: Engine) -> None:
+    """Put a SQLite file of ours in WAL mode (kept in the file, so once is enough)."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode.lower() != "wal":
+            cur.execute("PRAGMA journal_mode = WAL")
+        cur.close()
+    finally:
+        raw.close()
 
 
 def _reason(exc: Exception) -> str:

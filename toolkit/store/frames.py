@@ -32,9 +32,9 @@ def _where(session_ids=None, since=None, until=None, **filters):
     if session_ids is not None:
         clauses.append(sessions.c.id.in_(list(session_ids)))
     if since is not None:
-        clauses.append(sessions.c.created_at >= pd.Timestamp(since).to_pydatetime())
+        clauses.append(sessions.c.created_at >= _as_utc(since))
     if until is not None:
-        clauses.append(sessions.c.created_at < pd.Timestamp(until).to_pydatetime())
+        clauses.append(sessions.c.created_at < _as_utc(until))
     for name, value in filters.items():
         if name not in _FILTERS:
             raise TypeError(f"unknown filter {name!r} (one of {', '.join(_FILTERS)})")
@@ -45,11 +45,17 @@ def _where(session_ids=None, since=None, until=None, **filters):
     return clauses
 
 
+def _as_utc(moment):
+    """A bound for ``since``/``until``: naive times are taken as UTC, like the stored ones."""
+    stamp = pd.Timestamp(moment)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.to_pydatetime()
+
+
 def _utc(series: pd.Series) -> pd.Series:
-    out = pd.to_datetime(series)
-    if out.dt.tz is None:
-        out = out.dt.tz_localize("UTC")
-    return out.dt.tz_convert("UTC")
+    # utc=True also copes with values in different offsets (a PostgreSQL session zone with
+    # summer time), where plain to_datetime refuses a mixed column.
+    return pd.to_datetime(series, utc=True)
 
 
 def sessions_frame(engine, **filters) -> pd.DataFrame:
@@ -77,7 +83,11 @@ def responses_frame(engine, programme_for, **filters) -> pd.DataFrame:
         result = conn.execute(query.order_by(responses.c.session_id, responses.c.id))
         frame = pd.DataFrame(result.all(), columns=list(result.keys()))
     if frame.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in RESPONSE_COLUMNS})
+        empty = pd.DataFrame({c: pd.Series(dtype="object") for c in RESPONSE_COLUMNS})
+        for col in ("session_date", "answered_at"):
+            empty[col] = pd.Series(dtype="datetime64[ns, UTC]")
+        empty["respondent"] = pd.Series(dtype="int64")
+        return empty
     lookup = pd.concat([_item_table(sid, programme_for(sid)) for sid in frame["snapshot_id"].unique()],
                        ignore_index=True)
     frame = frame.merge(lookup, on=["snapshot_id", "activity_id", "item_id"], how="left")
@@ -96,9 +106,7 @@ def _item_table(snapshot_id: str, programme) -> pd.DataFrame:
         for item in act.items:
             if act.kind == "poll":
                 q = programme.question(item)
-                answer = q.get("answer")
-                expected = ",".join(answer) if isinstance(answer, list) else answer
-                rows.append((snapshot_id, act.id, act.kind, item, q["type"], expected, None))
+                rows.append((snapshot_id, act.id, act.kind, item, q["type"], programme.expected(act, item), None))
             else:
                 card = programme.card(item)
                 rows.append((snapshot_id, act.id, act.kind, item, "card", card["expected"], card["model"]))

@@ -1,12 +1,14 @@
 """Upgrading older databases, one schema version at a time.
 
-``STEPS[n]`` takes a database from version ``n`` to ``n + 1`` inside one transaction;
-the version row is written in the same transaction, so a failed step changes nothing.
+``STEPS[n]`` takes a database from version ``n`` to ``n + 1``. ``upgrade`` runs them all
+inside the caller's transaction (``engine.prepare`` holds the schema lock) and writes
+the version row in it too, so a failed step changes nothing.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Engine
 
 from ..errors import StoreError
 from .schema import SCHEMA_VERSION, meta, metadata
@@ -20,12 +22,23 @@ def _from_0(conn) -> None:
 STEPS = {0: _from_0}
 
 
-def upgrade(engine, version: int) -> None:
-    while version < SCHEMA_VERSION:
-        step = STEPS.get(version)
-        if step is None:
-            raise StoreError(f"no upgrade from schema {version}; nothing was changed")
-        with engine.begin() as conn:
-            step(conn)
-            conn.execute(update(meta).where(meta.c.key == "schema_version").values(value=str(version + 1)))
-        version += 1
+def upgrade(conn, version: int) -> None:
+    """Bring a database from ``version`` to ``SCHEMA_VERSION`` (a connection in a transaction,
+    or an engine, which gets a transaction of its own)."""
+    if isinstance(conn, Engine):
+        with conn.begin() as inner:
+            return upgrade(inner, version)
+    missing = [v for v in range(version, SCHEMA_VERSION) if v not in STEPS]
+    if missing:
+        raise StoreError(f"no upgrade from schema {missing[0]}; nothing was changed")
+    for step in range(version, SCHEMA_VERSION):
+        STEPS[step](conn)
+    _set_version(conn, SCHEMA_VERSION)
+
+
+def _set_version(conn, version: int) -> None:
+    # A version-0 database may have no version row at all.
+    if conn.execute(select(meta.c.key).where(meta.c.key == "schema_version")).first():
+        conn.execute(update(meta).where(meta.c.key == "schema_version").values(value=str(version)))
+    else:
+        conn.execute(insert(meta).values(key="schema_version", value=str(version)))

@@ -4,13 +4,43 @@ Bump ``SCHEMA_VERSION`` and add a step to ``toolkit.store.migrate.STEPS`` whenev
 table changes, so older databases are upgraded in place.
 """
 
+from datetime import datetime, timezone
+
 from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, PrimaryKeyConstraint,
                         String, Table, Text, UniqueConstraint, text)
+from sqlalchemy.types import TypeDecorator
 
 APP_ID = "workshop-toolkit"
 SCHEMA_VERSION = 1
 
 metadata = MetaData()
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that always reads back as an aware UTC datetime.
+
+    SQLite keeps no time zone and PostgreSQL answers in the connection's zone; without
+    this the same column would give naive values on one and local ones on the other.
+    Naive values written are taken to be UTC. The column DDL is unchanged.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, str):  # a row written by hand into SQLite
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 meta = Table(
     "toolkit_meta", metadata,
@@ -45,10 +75,10 @@ sessions = Table(
     Column("revealed", Boolean, nullable=False, server_default=text("false")),
     Column("version", Integer, nullable=False, server_default=text("1")),
     Column("respondents", Integer, nullable=False, server_default=text("0")),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("started_at", DateTime(timezone=True)),
-    Column("ended_at", DateTime(timezone=True)),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("started_at", UTCDateTime()),
+    Column("ended_at", UTCDateTime()),
+    Column("updated_at", UTCDateTime(), nullable=False),
     Index("ix_sessions_code", "code"),
     Index("ix_sessions_created", "created_at"),
     # A join code names one live session at a time; ended sessions may share it.
@@ -75,8 +105,8 @@ responses = Table(
     Column("phase", String(10)),  # baseline | endpoint | NULL
     Column("respondent", Integer, nullable=False),
     Column("value", String(400), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("session_id", "activity_id", "item_id", "respondent", name="ux_responses_one_each"),
 )
 
@@ -87,8 +117,8 @@ questions = Table(
     Column("text", String(1000), nullable=False),
     Column("status", String(10), nullable=False),  # pending | approved | hidden
     Column("flagged", Boolean, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
     Index("ix_questions_session", "session_id"),
 )
 

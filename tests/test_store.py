@@ -1,0 +1,742 @@
+"""The store as a facilitator and a class use it: a session started, run activity by
+activity, answered from phones, ended; on a SQLite file and on PostgreSQL.
+
+Also what the store refuses to open (a newer, foreign or corrupt database), left exactly
+as it was found.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+import sqlite3
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select, update
+
+import toolkit
+from toolkit.content import Programme
+from toolkit.errors import BadRequest, Conflict, Invalid, NotFound, StoreError
+from toolkit.store import Store, codes
+from toolkit.store.frames import RESPONSE_COLUMNS, SESSION_COLUMNS
+from toolkit.store.schema import SCHEMA_VERSION, TOOLKIT_TABLES, devices, questions, responses, sessions
+
+SLIDE, CONFIDENCE, MYTH, ANA, BEN, WHO_HELP, SORT, END_CONFIDENCE, END_MYTH = (
+    "rules", "baseline-confidence", "baseline-myth-girls", "card-ana-bus", "card-ben-lifts", "poll-who-help",
+    "sort", "endpoint-confidence", "endpoint-myth-girls")
+
+
+def changed(programme: Programme, edit) -> Programme:
+    """The programme with its snapshot edited (as if the files had said otherwise)."""
+    snap = copy.deepcopy(programme.snapshot())
+    edit(snap)
+    return Programme.from_snapshot(snap)
+
+
+def at(session, activity_id: str, *, open_voting: bool = True):
+    """Move a session to an activity (by id), voting open unless told otherwise."""
+    session.go_to(next(a.index for a in session.activities if a.id == activity_id))
+    if open_voting:
+        session.open_voting()
+    return session
+
+
+def count(store, table, **where) -> int:
+    with store.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table).where(
+            *[table.c[k] == v for k, v in where.items()])).scalar_one()
+
+
+# -- starting and finding sessions ------------------------------------------------------
+
+def test_a_session_starts_in_the_lobby_with_its_group_labels(store, programme):
+    session = store.start_session(programme, organisation="  Northfield   Academy ", group="Year 9",
+                                  age_band="14-16", setting="school", facilitator="R. Patel")
+    assert (session.status, session.current_activity, session.voting_open, session.version) == ("lobby", None,
+                                                                                                  False, 1)
+    assert session.labels == {"organisation": "Northfield Academy", "group": "Year 9", "age_band": "14-16",
+                              "setting": "school", "facilitator": "R. Patel"}
+    assert session.created_at.tzinfo is not None and session.created_at.utcoffset() == timedelta(0)
+    frame = store.sessions()
+    assert list(frame.columns) == SESSION_COLUMNS
+    row = frame.set_index("session_id").loc[session.id]
+    assert (row["code"], row["organisation"], row["group"], row["status"], row["respondents"]) == (
+        session.code, "Northfield Academy", "Year 9", "lobby", 0)
+    assert str(frame["created_at"].dtype) == "datetime64[ns, UTC]"
+
+
+def test_group_labels_are_checked(store, programme):
+    with pytest.raises(Invalid, match="unknown group label 'pupil'"):
+        store.start_session(programme, pupil="Sam")
+    with pytest.raises(Invalid, match="at most 120"):
+        store.start_session(programme, group="x" * 121)
+    assert store.start_session(programme, group="   ").labels["group"] is None
+
+
+def test_a_session_starts_from_a_shipped_plan_id_and_refuses_an_unknown_one(store):
+    session = store.start_session("short-25", group="Year 10")
+    assert session.plan_id == "short-25" and session.activities[0].kind == "slide"
+    with pytest.raises(NotFound, match="no plan with id 'no-such-plan'"):
+        store.start_session("no-such-plan")
+
+
+@pytest.mark.parametrize("typed", [
+    lambda c: c, lambda c: c.lower(), lambda c: f" {c[:3]}-{c[3:]} ", lambda c: f"{c[:3]} {c[3:].lower()}",
+    lambda c: f"{c[:3]}\u2013{c[3:]}", lambda c: f"{c[:3]}.{c[3:]}\u00a0"])
+def test_find_session_forgives_case_spaces_and_dashes(store, programme, typed):
+    session = store.start_session(programme)
+    assert store.find_session(typed(session.code)).id == session.id
+
+
+@pytest.mark.parametrize("code", ["", "ABC", "ABCDEFGH", "ABCDEF0", "ABCDEFI", "2222222"])
+def test_find_session_refuses_codes_that_name_nothing(store, programme, code):
+    store.start_session(programme)
+    with pytest.raises(NotFound, match="check the code"):
+        store.find_session(code)
+
+
+def test_join_codes_are_seven_unambiguous_symbols_hard_to_guess(store, programme):
+    assert len(codes.ALPHABET) == len(set(codes.ALPHABET)) == 32
+    assert not set("0O1I") & set(codes.ALPHABET)
+    assert codes.LENGTH == 7 and codes.LENGTH * math.log2(len(codes.ALPHABET)) >= 30
+    made = [store.start_session(programme).code for _ in range(20)]
+    assert len(set(made)) == len(made)
+    assert all(len(c) == 7 and set(c) <= set(codes.ALPHABET) for c in made)
+    assert codes.display("ABCDEFG") == "ABC-DEFG"
+
+
+def test_a_join_code_is_unique_among_live_sessions_and_free_again_once_ended(store, programme, monkeypatch):
+    drawn = iter(["AAAAAAA", "AAAAAAA", "BBBBBBB", "AAAAAAA"])
+    monkeypatch.setattr("toolkit.store.new_code", lambda: next(drawn))
+    first = store.start_session(programme)
+    second = store.start_session(programme)  # draws AAAAAAA again, refused, then BBBBBBB
+    assert (first.code, second.code) == ("AAAAAAA", "BBBBBBB")
+    first.end()
+    third = store.start_session(programme)
+    assert third.code == "AAAAAAA"
+    assert store.find_session("aaa-aaaa").id == third.id  # the live one, not the ended one
+    third.end()
+    assert store.find_session("AAAAAAA").id == third.id  # then the latest ended one
+
+
+# -- the session state machine ----------------------------------------------------------
+
+def test_a_session_runs_from_lobby_through_every_activity_to_the_summary_and_end(store, programme):
+    session = store.start_session(programme)
+    seen, versions = [], [session.version]
+    session.next()
+    assert session.status == "running" and session.current_activity.id == SLIDE
+    while session.status == "running":
+        seen.append(session.current_activity.id)
+        if session.current_activity.votes:
+            session.open_voting()
+            versions.append(session.version)
+            session.close_voting()
+            versions.append(session.version)
+            session.reveal()
+            versions.append(session.version)
+        session.next()
+        versions.append(session.version)
+    assert seen == [a.id for a in programme.activities]
+    assert (session.status, session.current_activity, session.voting_open) == ("summary", None, False)
+    session.previous()
+    assert session.current_activity.id == END_MYTH
+    session.next()
+    session.end()
+    versions += [session.version]
+    assert session.status == "ended"
+    assert versions == sorted(set(versions)), "every change bumps the version"
+    assert store.find_session(session.code).status == "ended"
+
+
+def test_previous_from_the_first_activity_goes_back_to_the_lobby(store, programme):
+    session = store.start_session(programme).next()
+    session.previous()
+    assert (session.status, session.current_activity) == ("lobby", None)
+    session.go_to(4)
+    assert session.current_activity.id == BEN
+
+
+def test_reveal_closes_voting_and_opening_again_hides_the_reveal(store, programme):
+    session = at(store.start_session(programme), ANA)
+    assert (session.voting_open, session.revealed) == (True, False)
+    session.reveal()
+    assert (session.voting_open, session.revealed) == (False, True)
+    session.open_voting()
+    assert (session.voting_open, session.revealed) == (True, False)
+
+
+def _lobby(s):
+    return s
+
+
+def _slide(s):
+    return s.next()
+
+
+def _summary(s):
+    s.go_to(len(s.activities) - 1)
+    return s.next()
+
+
+def _ended(s):
+    return s.end()
+
+
+@pytest.mark.parametrize("where, verb, says", [
+    (_lobby, lambda s: s.open_voting(), "cannot open voting: the session is in the lobby"),
+    (_lobby, lambda s: s.close_voting(), "cannot close voting: the session is in the lobby"),
+    (_lobby, lambda s: s.reveal(), "cannot reveal: the session is in the lobby"),
+    (_lobby, lambda s: s.previous(), "nothing before it"),
+    (_slide, lambda s: s.open_voting(), "is a slide: it takes no answers"),
+    (_slide, lambda s: s.reveal(), "is a slide: there is nothing to reveal"),
+    (_slide, lambda s: s.go_to(99), "there is no activity 100"),
+    (_slide, lambda s: s.go_to(-1), "there is no activity 0"),
+    (_summary, lambda s: s.open_voting(), "at the summary"),
+    (_summary, lambda s: s.reveal(), "at the summary"),
+    (_summary, lambda s: s.next(), "end the session when ready"),
+    (_ended, lambda s: s.next(), "the session has ended"),
+    (_ended, lambda s: s.previous(), "the session has ended"),
+    (_ended, lambda s: s.go_to(1), "the session has ended"),
+    (_ended, lambda s: s.open_voting(), "the session is ended"),
+    (_ended, lambda s: s.close_voting(), "the session is ended"),
+    (_ended, lambda s: s.reveal(), "the session is ended"),
+], ids=lambda v: v.__name__.strip("_") if callable(v) and v.__name__.startswith("_") else None)
+def test_moves_that_do_not_fit_the_state_are_refused(store, programme, where, verb, says):
+    session = where(store.start_session(programme))
+    before = (session.version, session.status, session.current_index)
+    with pytest.raises(Conflict, match=says) as caught:
+        verb(session)
+    assert caught.value.status == 409
+    session.refresh()
+    assert (session.version, session.status, session.current_index) == before
+
+
+@pytest.mark.parametrize("again", [
+    lambda s: at(s, ANA).open_voting(), lambda s: at(s, ANA, open_voting=False).close_voting(),
+    lambda s: at(s, ANA).reveal().reveal(), lambda s: at(s, ANA).go_to(3), lambda s: s.end().end()],
+    ids=["open-twice", "close-when-closed", "reveal-twice", "go-to-where-it-is", "end-twice"])
+def test_a_move_that_changes_nothing_keeps_the_version(store, programme, again):
+    session = store.start_session(programme)
+    calls = []
+    original = session._move
+
+    def spy(decide, after=None):
+        result = original(decide, after)
+        calls.append(session.version)
+        return result
+
+    session._move = spy
+    again(session)
+    assert calls[-1] == calls[-2], f"versions after each move: {calls}"
+
+
+def test_another_process_sees_every_change_and_moves_from_the_state_in_the_database(store, programme):
+    other = Store(store.url)
+    try:
+        mine = store.start_session(programme)
+        theirs = other.find_session(mine.code)
+        theirs.next()
+        mine.next()  # from the slide the other store moved to, not from the lobby it last saw
+        assert mine.current_activity.id == CONFIDENCE
+        assert theirs.refresh().current_activity.id == CONFIDENCE
+        assert other.versions([mine.id]) == {mine.id: mine.version}
+        assert store.versions([]) == {}
+    finally:
+        other.close()
+
+
+# -- answering ----------------------------------------------------------------------------
+
+def test_a_first_answer_is_new_and_a_changed_one_is_not(store, programme):
+    session = at(store.start_session(programme), ANA)
+    assert store.record_response(session.code, "device-1", ANA, "warning") is True
+    assert store.record_response(session.code, "device-1", ANA, "healthy") is False
+    assert store.record_response(session.code, "device-1", ANA, "healthy") is False
+    assert store.record_response(session.code.lower(), "device-2", ANA, "healthy") is True
+    assert store.my_answers(session.code, "device-1", ANA) == {"ana-bus": "healthy"}
+    assert store.distribution(session.id, ANA) == {"healthy": 2}
+    assert session.counts() == {"ana-bus": 2}
+    assert session.refresh().respondents == 2
+
+
+def test_joining_numbers_devices_and_knows_them_again(store, programme):
+    session = store.start_session(programme)
+    assert store.join(session.code, "a")[1:] == (1, True)
+    assert store.join(session.code, "b")[1:] == (2, True)
+    assert store.join(session.code.lower(), "a")[1:] == (1, False)
+    assert store.join(session.code, "a")[0].id == session.id
+    session.end()
+    with pytest.raises(Conflict, match="ended"):
+        store.join(session.code, "c")
+
+
+@pytest.mark.parametrize("where, activity, value, error, says", [
+    (lambda s: at(s, ANA, open_voting=False), ANA, "healthy", Conflict, "voting is closed"),
+    (lambda s: at(s, ANA).close_voting(), ANA, "healthy", Conflict, "voting is closed"),
+    (lambda s: at(s, ANA).reveal(), ANA, "healthy", Conflict, "voting is closed"),
+    (lambda s: at(s, SLIDE, open_voting=False), SLIDE, "healthy", Conflict, "voting is closed"),
+    (lambda s: s, ANA, "healthy", Conflict, "not on screen"),
+    (lambda s: at(s, BEN), ANA, "healthy", Conflict, "not on screen"),
+    (lambda s: at(s, ANA).end(), ANA, "healthy", Conflict, "this session has ended"),
+    (lambda s: at(s, ANA), "no-such-activity", "healthy", Invalid, "no activity 'no-such-activity'"),
+    (lambda s: at(s, ANA), ANA, "fine", Invalid, "unknown option 'fine'"),
+    (lambda s: at(s, ANA), ANA, None, Invalid, "an answer is one of"),
+    (lambda s: at(s, ANA), ANA, True, Invalid, "an answer is one of"),
+    (lambda s: at(s, ANA), ANA, {"x": 1}, Invalid, "an answer is one of"),
+    (lambda s: at(s, ANA), ANA, ["healthy"], Invalid, "an answer is one of"),
+    (lambda s: at(s, CONFIDENCE), CONFIDENCE, 6, Invalid, "unknown option '6'"),
+    (lambda s: at(s, CONFIDENCE), CONFIDENCE, 3.5, Invalid, "an answer is one of"),
+    (lambda s: at(s, MYTH), MYTH, ["myth"], Invalid, "an answer is one of"),
+    (lambda s: at(s, WHO_HELP), WHO_HELP, [], Invalid, "non-empty list"),
+    (lambda s: at(s, WHO_HELP), WHO_HELP, "", Invalid, "non-empty list"),
+    (lambda s: at(s, WHO_HELP), WHO_HELP, ["childline", "police"], Invalid, "unknown option 'police'"),
+    (lambda s: at(s, WHO_HELP), WHO_HELP, ["childline", 3], Invalid, "non-empty list"),
+    (lambda s: at(s, SORT), SORT, "healthy", Invalid, "needs the card it is for"),
+])
+def test_answers_that_do_not_fit_are_refused(store, programme, where, activity, value, error, says):
+    session = where(store.start_session(programme))
+    with pytest.raises(error, match=says):
+        store.record_response(session.code, "device-1", activity, value)
+    assert count(store, responses, session_id=session.id) == 0
+
+
+def test_answers_for_an_item_must_belong_to_the_activity(store, programme):
+    session = at(store.start_session(programme), ANA)
+    with pytest.raises(Invalid, match="does not belong"):
+        store.record_response(session.code, "d", ANA, "healthy", item="ben-lifts")
+    at(session, SORT)
+    with pytest.raises(Invalid, match="not in this sort"):
+        store.record_response(session.code, "d", SORT, "healthy", item="zoe-park")
+
+
+def test_answers_need_a_device_token_and_a_known_code(store, programme):
+    session = at(store.start_session(programme), ANA)
+    for token in ("", "   ", None):
+        with pytest.raises(BadRequest, match="no device token"):
+            store.record_response(session.code, token, ANA, "healthy")
+    with pytest.raises(NotFound):
+        store.record_response("ZZZZZZZ", "d", ANA, "healthy")
+
+
+def test_multiple_choice_answers_are_stored_in_option_order_once_each(store, programme):
+    session = at(store.start_session(programme), WHO_HELP)
+    assert store.record_response(session.code, "a", WHO_HELP, ["adult", "childline", "adult"]) is True
+    assert store.record_response(session.code, "b", WHO_HELP, "nobody,childline") is True
+    assert store.my_answers(session.code, "a", WHO_HELP) == {"who-help": "childline,adult"}
+    assert store.my_answers(session.code, "b", WHO_HELP) == {"who-help": "childline,nobody"}
+    assert store.distribution(session.id, WHO_HELP) == {"childline": 2, "adult": 1, "nobody": 1}
+
+
+def test_a_sort_takes_one_answer_per_card(store, programme):
+    session = at(store.start_session(programme), SORT)
+    assert store.record_response(session.code, "a", SORT, "healthy", item="ana-bus") is True
+    assert store.record_response(session.code, "a", SORT, "exploitative", item="ben-lifts") is True
+    assert store.record_response(session.code, "a", SORT, "warning", item="ben-lifts") is False
+    assert store.my_answers(session.code, "a", SORT) == {"ana-bus": "healthy", "ben-lifts": "warning"}
+    assert session.counts() == {"ana-bus": 1, "ben-lifts": 1}
+
+
+def test_scale_answers_take_numbers_or_their_text(store, programme):
+    session = at(store.start_session(programme), CONFIDENCE)
+    assert store.record_response(session.code, "a", CONFIDENCE, 3) is True
+    assert store.record_response(session.code, "a", CONFIDENCE, "5") is False
+    assert store.my_answers(session.code, "a", CONFIDENCE) == {"confidence": "5"}
+
+
+def test_ending_destroys_the_device_links_and_keeps_the_answers(store, programme):
+    session = at(store.start_session(programme), ANA)
+    other = at(store.start_session(programme), ANA)
+    for token in ("a", "b", "c"):
+        store.record_response(session.code, token, ANA, "healthy")
+    store.record_response(other.code, "a", ANA, "warning")
+    assert count(store, devices, session_id=session.id) == 3
+    session.end()
+    assert count(store, devices, session_id=session.id) == 0
+    assert count(store, devices, session_id=other.id) == 1, "other sessions keep theirs"
+    assert count(store, responses, session_id=session.id) == 3
+    assert store.my_answers(session.code, "a", ANA) == {}
+    assert len(store.responses(code=session.code)) == 3
+    with pytest.raises(Conflict, match="ended"):
+        store.record_response(session.code, "a", ANA, "warning")
+
+
+# -- the responses DataFrame ----------------------------------------------------------------
+
+def _answer_everything(store, programme, **labels):
+    """One session where two devices answer every kind of activity."""
+    session = store.start_session(programme, **labels)
+    answers = [(CONFIDENCE, "a", 2, None), (CONFIDENCE, "b", 4, None), (MYTH, "a", "myth", None),
+               (MYTH, "b", "fact", None), (ANA, "a", "healthy", None), (BEN, "a", "warning", None),
+               (WHO_HELP, "a", ["childline", "adult"], None), (WHO_HELP, "b", ["adult"], None),
+               (SORT, "a", "warning", "cal-gifts"), (SORT, "a", "healthy", "ben-lifts")]
+    for activity, token, value, item in answers:
+        if session.current_activity is None or session.current_activity.id != activity:
+            at(session, activity)
+        store.record_response(session.code, token, activity, value, item=item)
+    return session
+
+
+def test_responses_are_a_tidy_frame_with_expected_answers_and_models(store, programme):
+    session = _answer_everything(store, programme, organisation="Northfield", group="Year 9")
+    frame = store.responses(code=session.code)
+    assert list(frame.columns) == RESPONSE_COLUMNS
+    assert len(frame) == 10
+    assert set(frame["session_id"]) == {session.id} and set(frame["organisation"]) == {"Northfield"}
+    assert set(frame["group"]) == {"Year 9"} and set(frame["code"]) == {session.code}
+    rows = {(r.activity_id, r.item_id, r.respondent): r for r in frame.itertuples()}
+    ana = rows[(ANA, "ana-bus", 1)]
+    assert (ana.activity_kind, ana.item_type, ana.value, ana.expected, ana.correct, ana.model, ana.phase) == (
+        "card", "card", "healthy", "healthy", True, "none", None)
+    ben = rows[(BEN, "ben-lifts", 1)]
+    assert (ben.expected, ben.correct, ben.model) == ("exploitative", False, "opportunistic")
+    cal = rows[(SORT, "cal-gifts", 1)]
+    assert (cal.activity_kind, cal.expected, cal.correct, cal.model) == ("sort", "warning", True, "online")
+    myth = rows[(MYTH, "myth-girls", 2)]
+    assert (myth.phase, myth.item_type, myth.expected, myth.correct) == ("baseline", "single", "myth", False)
+    both = rows[(WHO_HELP, "who-help", 1)]
+    assert (both.item_type, both.value, both.expected, both.correct) == ("multiple", "childline,adult",
+                                                                         "childline,adult", True)
+    assert rows[(WHO_HELP, "who-help", 2)].correct is False
+    scale = rows[(CONFIDENCE, "confidence", 2)]
+    assert (scale.item_type, scale.value, scale.expected) == ("scale", "4", None) and pd.isna(scale.correct)
+    for col in ("session_date", "answered_at"):
+        assert str(frame[col].dtype) == "datetime64[ns, UTC]"
+    assert (frame["session_date"] == pd.Timestamp(session.created_at)).all()
+    assert (frame["answered_at"] >= frame["session_date"]).all()
+
+
+def test_a_multiple_choice_answer_is_right_whatever_order_the_bank_lists_it(store, programme):
+    def reorder(snap):
+        question = next(q for q in snap["polls"]["questions"] if q["id"] == "who-help")
+        question["answer"] = ["adult", "childline"]
+    session = at(store.start_session(changed(programme, reorder)), WHO_HELP)
+    store.record_response(session.code, "a", WHO_HELP, ["childline", "adult"])
+    (row,) = store.responses(code=session.code).itertuples()
+    assert (row.value, row.expected, row.correct) == ("childline,adult", "childline,adult", True)
+
+
+def test_responses_filter_by_labels_sessions_and_dates(store, programme):
+    north = _answer_everything(store, programme, organisation="Northfield", group="Year 9")
+    south = _answer_everything(store, programme, organisation="Southgate", group="Year 10")
+    with store.engine.begin() as conn:  # the south session ran in summer
+        conn.execute(update(sessions).where(sessions.c.id == south.id).values(
+            created_at=datetime(2025, 7, 1, 9, 30, tzinfo=timezone.utc)))
+    assert set(store.responses(organisation="Southgate")["session_id"]) == {south.id}
+    assert set(store.responses(organisation=["Southgate", "Northfield"])["session_id"]) == {north.id, south.id}
+    assert set(store.responses(session_ids=[north.id])["session_id"]) == {north.id}
+    assert set(store.responses(until="2025-08-01")["session_id"]) == {south.id}
+    assert set(store.responses(since="2025-07-01T09:30")["session_id"]) == {north.id, south.id}
+    # 10:00 in Paris is 08:00 UTC in July: before the session; 12:00 is after.
+    assert south.id in set(store.responses(since="2025-07-01T10:00+02:00")["session_id"])
+    assert south.id not in set(store.responses(since="2025-07-01T12:00+02:00")["session_id"])
+    summer = store.sessions(session_ids=[south.id])
+    assert summer["created_at"].iloc[0] == pd.Timestamp("2025-07-01 09:30", tz="UTC")
+    with pytest.raises(TypeError, match="unknown filter"):
+        store.responses(school="x")
+
+
+def test_no_responses_is_an_empty_frame_with_the_columns(store, programme):
+    session = store.start_session(programme)
+    frame = session.responses()
+    assert frame.empty and list(frame.columns) == RESPONSE_COLUMNS
+    assert str(frame["answered_at"].dtype) == "datetime64[ns, UTC]"
+
+
+@pytest.mark.postgres
+def test_timestamps_come_back_in_utc_whatever_the_postgresql_time_zone(pg_url, programme):
+    store = Store(pg_url + "%20-ctimezone%3DAmerica/New_York")
+    try:
+        winter = _answer_everything(store, programme, group="winter")
+        summer = _answer_everything(store, programme, group="summer")
+        with store.engine.begin() as conn:
+            conn.execute(update(sessions).where(sessions.c.id == winter.id).values(
+                created_at=datetime(2025, 1, 15, 12, tzinfo=timezone.utc)))
+            conn.execute(update(sessions).where(sessions.c.id == summer.id).values(
+                created_at=datetime(2025, 7, 15, 12, tzinfo=timezone.utc)))
+        assert winter.refresh().created_at == datetime(2025, 1, 15, 12, tzinfo=timezone.utc)
+        assert winter.created_at.utcoffset() == timedelta(0)
+        frame = store.responses()
+        dates = frame.groupby("group")["session_date"].first()
+        assert dates["winter"] == pd.Timestamp("2025-01-15 12:00", tz="UTC")
+        assert dates["summer"] == pd.Timestamp("2025-07-15 12:00", tz="UTC")
+        assert str(frame["answered_at"].dtype) == "datetime64[ns, UTC]"
+        assert str(store.sessions()["created_at"].dtype) == "datetime64[ns, UTC]"
+    finally:
+        store.close()
+
+
+# -- the questions box --------------------------------------------------------------------
+
+def test_the_questions_box_holds_questions_for_approval_and_flags_possible_disclosures(store, programme):
+    session = store.start_session(programme)
+    plain = store.submit_question(session.code, "  What does   grooming mean? ")
+    worrying = store.submit_question(session.code, "I\u2019m 13 and he\u2019s 20, is that ok?")
+    listed = session.questions()
+    assert [(q["id"], q["text"], q["status"], q["flagged"]) for q in listed] == [
+        (plain, "What does grooming mean?", "pending", False),
+        (worrying, "I\u2019m 13 and he\u2019s 20, is that ok?", "pending", True)]
+    assert listed[0]["created_at"].tzinfo is not None
+    version = session.refresh().version
+    store.set_question_status(plain, "approved")
+    assert session.refresh().version == version + 1, "approving shows it on the projected screen"
+    store.set_question_status(plain, "approved")
+    assert session.refresh().version == version + 1, "approving again changes nothing"
+    assert [q["id"] for q in session.questions(status="approved")] == [plain]
+    store.set_question_status(worrying, "hidden")
+    assert [q["id"] for q in session.questions(status="pending")] == []
+    with pytest.raises(Invalid, match="unknown question status"):
+        store.set_question_status(plain, "published")
+    with pytest.raises(NotFound):
+        store.set_question_status(10_000, "approved")
+
+
+@pytest.mark.parametrize("text, error, says", [
+    ("", Invalid, "empty"), ("   \n ", Invalid, "empty"), ("x" * 281, Invalid, "at most 280 characters"),
+    (42, Invalid, "a question is text")])
+def test_the_questions_box_refuses_empty_and_over_long_questions(store, programme, text, error, says):
+    session = store.start_session(programme)
+    with pytest.raises(error, match=says):
+        store.submit_question(session.code, text)
+    assert session.questions() == []
+
+
+def test_the_questions_box_is_shut_when_the_plan_has_none_or_the_session_ended(store, programme):
+    def no_box(snap):
+        snap["plan"]["settings"]["questions_box"] = False
+    closed = store.start_session(changed(programme, no_box))
+    with pytest.raises(Conflict, match="questions box is not open"):
+        store.submit_question(closed.code, "Why?")
+    ended = store.start_session(programme).end()
+    with pytest.raises(Conflict, match="ended"):
+        store.submit_question(ended.code, "Why?")
+
+
+# -- what students can see ----------------------------------------------------------------
+
+def _private_strings(programme) -> list[str]:
+    out = []
+    for card in programme.cards:
+        out += [card["note"], *card["prompts"]]
+    return out
+
+
+def test_public_state_never_shows_notes_and_shows_answers_only_after_reveal(store, programme):
+    session = store.start_session(programme, facilitator="R. Patel", organisation="Northfield")
+    private = _private_strings(programme) + ["R. Patel", "Northfield"]
+    poll_notes = [q["note"] for q in programme.polls["questions"] if q.get("note")]
+    store.submit_question(session.code, "a question nobody approved")
+    states = []
+
+    def look(revealed: bool):
+        state = store.public_state(session.code.lower())
+        text = json.dumps(state)
+        for secret in private + ["a question nobody approved", "token", "respondent"]:
+            assert secret not in text, f"{secret!r} shown at {session!r}"
+        if not revealed:
+            for secret in poll_notes + ['"expected', '"answer', '"reveal"', '"model"', '"signs"']:
+                assert secret not in text, f"{secret!r} shown before reveal at {session!r}"
+            assert state["results"] is None
+        states.append(state)
+        return state
+
+    look(False)
+    session.next()
+    while session.status == "running":
+        act = session.current_activity
+        look(False)
+        if act.votes:
+            session.open_voting()
+            if act.kind == "card":
+                store.record_response(session.code, "d", act.id, "healthy")
+            look(False)
+            session.close_voting()
+            look(False)
+            session.reveal()
+            shown = look(True)["activity"]["reveal"]
+            if act.kind == "card":
+                assert shown["expected"] == programme.card(act.items[0])["expected"]
+                assert states[-1]["results"] == {"healthy": 1}
+        session.next()
+    look(False)
+    session.end()
+    final = look(False)
+    assert final["status"] == "ended" and final["activity"] is None
+    assert final["help"]["resources"][0]["phone"] == "0800 1111"
+    assert [s["version"] for s in states] == sorted(s["version"] for s in states)
+
+
+# -- opening databases --------------------------------------------------------------------
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_new_database_is_created_with_its_folder(tmp_path):
+    path = tmp_path / "new" / "folder" / "toolkit.db"
+    store = toolkit.open_store(f"sqlite:///{path}")
+    store.close()
+    with sqlite3.connect(path) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        meta = dict(conn.execute("SELECT key, value FROM toolkit_meta"))
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    assert TOOLKIT_TABLES <= tables
+    assert meta == {"app": "workshop-toolkit", "schema_version": str(SCHEMA_VERSION)}
+    assert mode == "wal"
+
+
+def test_the_default_database_comes_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("TOOLKIT_DB_URL", f"sqlite:///{tmp_path / 'env.db'}")
+    store = toolkit.open_store()
+    store.close()
+    assert store.url.endswith("env.db") and (tmp_path / "env.db").exists()
+
+
+def _newer(path):
+    Store(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE toolkit_meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
+
+
+def _foreign(path):
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE pupils (name TEXT)")
+        conn.execute("INSERT INTO pupils VALUES ('someone')")
+
+
+def _other_app(path):
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE toolkit_meta (key TEXT PRIMARY KEY, value TEXT)")
+        conn.execute("INSERT INTO toolkit_meta VALUES ('app', 'gradebook'), ('schema_version', '1')")
+
+
+def _corrupt(path):
+    path.write_bytes(bytes((i * 7919 + 13) % 256 for i in range(8192)))
+
+
+def _half_a_database(path):
+    Store(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode = DELETE")
+    data = path.read_bytes()
+    path.write_bytes(data[:100] + bytes(len(data) - 100))
+
+
+@pytest.mark.parametrize("make, says", [
+    (_newer, f"written by a newer toolkit (schema {SCHEMA_VERSION + 1}; this one knows up to {SCHEMA_VERSION})"),
+    (_foreign, "is not a toolkit database (it holds tables: pupils)"),
+    (_other_app, "belongs to another application ('gradebook')"),
+    (_corrupt, "cannot read the database"),
+    (_half_a_database, "cannot read the database"),
+], ids=["newer", "foreign", "another-application", "random-bytes", "zeroed-pages"])
+def test_a_database_that_is_not_ours_to_use_is_refused_and_left_untouched(tmp_path, make, says):
+    path = tmp_path / "found.db"
+    make(path)
+    before, files = _digest(path), sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(StoreError, match=r"(?s)" + says.replace("(", r"\(").replace(")", r"\)")) as caught:
+        toolkit.open_store(f"sqlite:///{path}")
+    assert str(path) in str(caught.value)
+    assert _digest(path) == before, "the file is byte-for-byte as it was"
+    assert sorted(p.name for p in tmp_path.iterdir()) == files, "no journal or WAL files left behind"
+
+
+def test_a_version_0_database_is_upgraded(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:  # what the first release wrote: only its notes about itself
+        conn.execute("CREATE TABLE toolkit_meta (key VARCHAR(40) PRIMARY KEY, value TEXT NOT NULL)")
+        conn.execute("INSERT INTO toolkit_meta VALUES ('app', 'workshop-toolkit'), ('schema_version', '0')")
+    store = Store(f"sqlite:///{path}")
+    store.close()
+    with sqlite3.connect(path) as conn:
+        assert dict(conn.execute("SELECT key, value FROM toolkit_meta")) == {
+            "app": "workshop-toolkit", "schema_version": str(SCHEMA_VERSION)}
+        assert TOOLKIT_TABLES <= {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def _pg_execute(url: str, *statements):
+    import psycopg
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
+        return [conn.execute(s).fetchall() if s.lstrip().upper().startswith("SELECT") else conn.execute(s)
+                for s in statements]
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_a_newer_or_foreign_schema_and_upgrades_an_old_one(pg_url):
+    Store(pg_url).close()
+    _pg_execute(pg_url, f"UPDATE toolkit_meta SET value = '{SCHEMA_VERSION + 1}' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="written by a newer toolkit"):
+        Store(pg_url)
+    (rows,) = _pg_execute(pg_url, "SELECT value FROM toolkit_meta WHERE key = 'schema_version'")
+    assert rows == [(str(SCHEMA_VERSION + 1),)]
+    _pg_execute(pg_url, "DROP TABLE toolkit_meta, questions, responses, devices, sessions, snapshots",
+                "CREATE TABLE pupils (name TEXT)")
+    with pytest.raises(StoreError, match="not a toolkit database"):
+        Store(pg_url)
+    (rows,) = _pg_execute(pg_url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    assert rows == [("pupils",)]
+    _pg_execute(pg_url, "DROP TABLE pupils",
+                "CREATE TABLE toolkit_meta (key VARCHAR(40) PRIMARY KEY, value TEXT NOT NULL)",
+                "INSERT INTO toolkit_meta VALUES ('app', 'workshop-toolkit'), ('schema_version', '0')")
+    Store(pg_url).close()
+    (rows,) = _pg_execute(pg_url, "SELECT value FROM toolkit_meta WHERE key = 'schema_version'")
+    assert rows == [(str(SCHEMA_VERSION),)]
+
+
+def test_several_processes_opening_one_new_database_at_once_all_succeed(store_url):
+    # Threads with a Store each: separate connections, as separate server processes have.
+    errors, barrier = [], threading.Barrier(4)
+
+    def open_it():
+        try:
+            barrier.wait()
+            Store(store_url).close()
+        except Exception as exc:  # noqa: BLE001 - any failure is the finding
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_a_bad_url_is_a_store_error():
+    with pytest.raises(StoreError, match="not a database URL"):
+        Store("not a url")
+    with pytest.raises(StoreError, match="unsupported database 'mysql'"):
+        Store("mysql://localhost/x")
+
+
+# -- in memory ------------------------------------------------------------------------------
+
+def test_an_in_memory_store_runs_a_session_shared_between_threads(programme):
+    store = toolkit.open_store("sqlite://")
+    try:
+        session = at(store.start_session(programme), CONFIDENCE)
+        errors = []
+
+        def students(k: int):
+            try:
+                for i in range(25):
+                    store.record_response(session.code, f"device-{k}-{i % 5}", CONFIDENCE, i % 5 + 1)
+                    store.public_state(session.code)
+            except Exception as exc:  # noqa: BLE001 - any failure is the finding
+                errors.append(exc)
+
+        threads = [threading.Thread(target=students, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert len(store.responses(code=session.code)) == 20
+        session.end()
+        assert count(store, devices, session_id=session.id) == 0
+    finally:
+        store.close()

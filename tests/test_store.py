@@ -23,6 +23,7 @@ import toolkit
 from toolkit.content import Programme
 from toolkit.errors import BadRequest, Conflict, Invalid, NotFound, StoreError
 from toolkit.store import Store, codes
+from toolkit.store.engine import reading
 from toolkit.store.frames import RESPONSE_COLUMNS, SESSION_COLUMNS
 from toolkit.store.schema import SCHEMA_VERSION, TOOLKIT_TABLES, devices, questions, responses, sessions
 
@@ -47,7 +48,7 @@ def at(session, activity_id: str, *, open_voting: bool = True):
 
 
 def count(store, table, **where) -> int:
-    with store.engine.connect() as conn:
+    with reading(store.engine) as conn:
         return conn.execute(select(func.count()).select_from(table).where(
             *[table.c[k] == v for k, v in where.items()])).scalar_one()
 

@@ -43,6 +43,9 @@ class Session:
     plan_id = property(lambda self: self._row.plan_id)
     deck_id = property(lambda self: self._row.deck_id)
     created_at = property(lambda self: self._row.created_at)
+    started_at = property(lambda self: self._row.started_at)
+    ended_at = property(lambda self: self._row.ended_at)
+    updated_at = property(lambda self: self._row.updated_at)  # when the state last changed
 
     @property
     def labels(self) -> dict:

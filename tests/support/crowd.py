@@ -1,0 +1,88 @@
+"""A class of phones in another process: answering whatever is on screen while voting is open.
+
+Run with multiprocessing (spawn) so each worker has its own interpreter, engine and
+connections, as separate server processes would. Everything a worker was told was
+recorded comes back, so the test can look for each answer in the database.
+"""
+
+from __future__ import annotations
+
+import random
+import traceback
+from dataclasses import dataclass
+
+
+@dataclass
+class Plan:
+    """What one worker does: answer ``target`` times for ``tokens`` (at random, or in order)."""
+
+    url: str
+    code: str
+    worker: int
+    target: int
+    tokens: list[str]
+    in_order: bool = False
+
+
+@dataclass
+class Signals:
+    """Shared between the driver and the workers (all from one multiprocessing context).
+
+    ``voting`` is set while the facilitator has voting open; answers sent just as it
+    closes are the point of the exercise. ``progress`` and ``finished`` count answers
+    acknowledged and workers done, under ``progressed``, so the driver waits on a
+    condition rather than sleeping. ``start`` lines the workers up before they begin.
+    """
+
+    voting: object
+    progress: object
+    finished: object
+    progressed: object
+    results: object
+    start: object
+
+
+def answer_while_open(plan: Plan, signals: Signals) -> None:
+    """Answer until ``plan.target`` answers were acknowledged; put a report on ``results``."""
+    acks, refused, errors = [], 0, []
+    try:
+        from toolkit.errors import Conflict
+        from toolkit.store import Store
+
+        store = Store(plan.url)
+        rng = random.Random(plan.worker)
+        signals.start.wait(timeout=60)
+        while len(acks) < plan.target:
+            if not signals.voting.wait(timeout=30):
+                errors.append("voting stayed closed for 30 s")
+                break
+            state = store.public_state(plan.code)
+            activity = state["activity"]
+            if activity is None or activity["kind"] == "slide":
+                refused += 1
+                continue
+            token = plan.tokens[len(acks) % len(plan.tokens)] if plan.in_order else rng.choice(plan.tokens)
+            options = [o["id"] for o in activity["options"]]
+            item = rng.choice(activity["cards"])["id"] if activity["kind"] == "sort" else None
+            if activity.get("type") == "multiple":
+                chosen = rng.sample(options, rng.randint(1, len(options)))
+                value, stored = chosen, ",".join(o for o in options if o in chosen)
+            else:
+                value = stored = rng.choice(options)
+            try:
+                new = store.record_response(plan.code, token, activity["id"], value, item=item)
+            except Conflict:
+                refused += 1  # voting closed or the screen moved on: the phone would say so
+                continue
+            acks.append((token, activity["id"], item, stored, new))
+            with signals.progressed:
+                signals.progress.value += 1
+                signals.progressed.notify_all()
+        store.close()
+    except BaseException:  # noqa: BLE001 - reported to the test, which fails on it
+        errors.append(traceback.format_exc())
+    finally:
+        signals.results.put({"worker": plan.worker, "acks": acks, "refused": refused, "errors": errors})
+        with signals.progressed:
+            signals.finished.value += 1
+            signals.progressed.notify_all()

@@ -1,0 +1,396 @@
+"""The programme lead's trends page: filters, headline numbers, charts and their tables.
+
+``show()`` is what ``notebooks/trends.ipynb`` runs in Voilà. The page reads the store
+once (``trends_data``) and recomputes every table from that frame in memory when a
+filter changes, so a change redraws in well under two seconds even on thousands of
+sessions. Every figure goes through ``analysis.trends``, which hides anything resting on
+fewer than ``min_group_size`` respondents; the page shows nothing else.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+import ipywidgets as W
+import numpy as np
+import pandas as pd
+
+from ..analysis import trends as T
+from ..charts import trends as C
+from ..demo import demo_sessions
+from ..store import Store, open_store
+from . import trends_data
+from .trends_chart import Chart, PlotlyLoader
+from .trends_style import stylesheet
+
+ALL = "All"
+FILTERS = (  # (analysis name, label)
+    ("organisation", "Organisation"), ("group", "Group"), ("age_band", "Age band"), ("setting", "Setting"),
+    ("facilitator", "Facilitator"), ("plan_id", "Plan"), ("deck_id", "Deck"),
+)
+COMPARE = {"Group": ["organisation", "group"], "Organisation": ["organisation"], "Age band": ["age_band"],
+           "Setting": ["setting"], "Facilitator": ["facilitator"], "Plan": ["plan_id"]}
+PERCENT = ("match", "not_sure", "put_as_share")
+
+
+@dataclass
+class Tables:
+    """Every table the page shows, for one selection of sessions."""
+
+    headline: pd.DataFrame
+    months: pd.DataFrame
+    sizes: pd.DataFrame
+    card_months: pd.DataFrame
+    misjudged: pd.DataFrame
+    models: pd.DataFrame
+    change_months: pd.DataFrame
+    change_groups: pd.DataFrame
+
+
+def compute(responses: pd.DataFrame, compare=("organisation", "group"), min_group_size: int | None = None) -> Tables:
+    """All the page's tables for a (filtered) responses frame; every one suppressed."""
+    k = min_group_size
+    return Tables(
+        headline=T.headline(responses, min_group_size=k),
+        months=T.sessions_by_month(responses, min_group_size=k),
+        sizes=T.respondents_per_session(responses, min_group_size=k),
+        card_months=T.card_match_by_month(responses, min_group_size=k),
+        misjudged=T.misjudged_cards(responses, min_group_size=k),
+        models=T.accuracy_by_model(responses, min_group_size=k),
+        change_months=T.change_by(responses, by="month", min_group_size=k),
+        change_groups=T.change_by(responses, by=list(compare), min_group_size=k),
+    )
+
+
+class Panel:
+    """One chart with its explanation, and the table behind it to read or download."""
+
+    def __init__(self, title: str, blurb: str, filename: str, extra: list | None = None):
+        self.filename = filename
+        self.chart = Chart()
+        self.table = W.HTML()
+        self.download = W.HTML()
+        self.download.add_class("tk-tablebar")
+        heading = W.HTML(f"<h3>{html.escape(title)}</h3><p>{html.escape(blurb)}</p>")
+        self.widget = W.VBox([heading, *(extra or []), self.chart, self.table, self.download])
+        self.widget.add_class("tk-panel")
+        self.widget.add_class(f"tk-panel-{filename}")
+
+    def show(self, figure, table: pd.DataFrame, shown: pd.DataFrame | None = None) -> None:
+        self.chart.show(figure)
+        self.table.value = table_html(shown if shown is not None else table)
+        self.download.value = download_link(table, f"{self.filename}.csv")
+
+
+class TrendsDashboard:
+    """The whole trends page as widgets (``.widget``) over one store."""
+
+    def __init__(self, store: Store | None = None, min_group_size: int | None = None):
+        self.store = store or open_store()
+        self.k = T.threshold(min_group_size)
+        self.loaded = trends_data.load(self.store)
+        self.demo = demo_sessions(self.store)
+        self._quiet = False
+        self.last_seconds = 0.0
+        self.tables: Tables | None = None
+
+        self.since = W.DatePicker(description="", layout=W.Layout(width="100%"))
+        self.until = W.DatePicker(description="", layout=W.Layout(width="100%"))
+        self.choices = {name: W.Dropdown(options=[ALL], value=ALL, layout=W.Layout(width="100%"))
+                        for name, _ in FILTERS}
+        self.compare = W.Dropdown(options=list(COMPARE), value="Group", description="Compare by")
+        self.reset_button = W.Button(description="Clear filters", tooltip="Show every session again")
+        self.reload_button = W.Button(description="Reload data", tooltip="Read sessions added since the page opened")
+        self.status = W.HTML()
+        self.status.add_class("tk-status")
+
+        cells = [self._labelled("From", self.since), self._labelled("To", self.until)]
+        cells += [self._labelled(label, self.choices[name]) for name, label in FILTERS]
+        filters = W.Box(cells)
+        filters.add_class("tk-filters")
+        actions = W.HBox([self.reset_button, self.reload_button, self.status])
+        actions.add_class("tk-actions")
+        self.heading = W.HTML()
+        top = W.VBox([self.heading, filters, actions])
+        top.add_class("tk-top")
+
+        self.headline = W.HTML()
+        self.headline.add_class("tk-headline")
+        self.note = W.HTML()
+        k = self.k
+        self.panels = {
+            "months": Panel("Sessions per month", "How many sessions were run each month.", "sessions-by-month"),
+            "sizes": Panel("Respondents per session", "How many students answered in each session, in bands.",
+                           "respondents-per-session"),
+            "cards": Panel("Cards answered as expected, by month",
+                           "The share of students who put each card where the deck expects, month by month. "
+                           "Most misjudged cards first.", "cards-by-month"),
+            "misjudged": Panel("Most misjudged cards",
+                               "Where students put the cards they most often misjudged.", "misjudged-cards"),
+            "models": Panel("By exploitation model",
+                            "The share of card answers matching the expected category, for each model of "
+                            "exploitation the cards show.", "accuracy-by-model"),
+            "change_months": Panel("Baseline to end-point, by month",
+                                   "How much answers improved between the start and the end of a session. "
+                                   "Pairs each student's own answers within a session where possible.",
+                                   "change-by-month"),
+            "change_groups": Panel("Baseline to end-point, by group",
+                                   "The same change, compared across groups.", "change-by-group",
+                                   extra=[self._compare_bar()]),
+        }
+        sizes_row = W.HBox([self.panels["months"].widget, self.panels["sizes"].widget])
+        sizes_row.add_class("tk-row")
+        body = W.VBox([self.headline, self.note, sizes_row, self.panels["cards"].widget,
+                       self.panels["misjudged"].widget, self.panels["models"].widget,
+                       self.panels["change_months"].widget, self.panels["change_groups"].widget])
+        body.add_class("tk-body")
+        self.widget = W.VBox([stylesheet(), PlotlyLoader(), top, body])
+        self.widget.add_class("tk-trends")
+
+        for picker in (self.since, self.until):
+            picker.observe(self._changed, "value")
+        for name, dropdown in self.choices.items():
+            dropdown.observe(self._changed, "value")
+        self.compare.observe(self._changed, "value")
+        self.reset_button.on_click(lambda _: self.clear())
+        self.reload_button.on_click(lambda _: self.reload())
+        self._set_options()
+        self.refresh()
+
+    # -- building ---------------------------------------------------------------------
+    @staticmethod
+    def _labelled(label: str, widget) -> W.VBox:
+        box = W.VBox([W.Label(label), widget])
+        box.add_class("tk-filter")
+        box.add_class("tk-filter-" + label.lower().replace(" ", "-"))
+        return box
+
+    def _compare_bar(self) -> W.HBox:
+        bar = W.HBox([self.compare])
+        bar.add_class("tk-compare")
+        return bar
+
+    def _set_options(self) -> None:
+        """Offer the values present; group and facilitator narrow to the organisation chosen."""
+        sessions = self.loaded.sessions
+        org = self.choices["organisation"].value
+        with self._hold():
+            for name, dropdown in self.choices.items():
+                rows = sessions
+                if name in ("group", "facilitator") and org != ALL:
+                    rows = sessions[_matches(sessions["organisation"], org)]
+                values = rows[name] if name in rows else pd.Series(dtype=object)
+                options = [ALL] + sorted({str(v) for v in values.dropna()})
+                if values.isna().any():
+                    options.append(T.NOT_SET)
+                labels = [(self.loaded.content.plans.get(v, v) if name == "plan_id" else v, v) for v in options]
+                current = dropdown.value
+                dropdown.options = labels
+                dropdown.value = current if current in options else ALL
+
+    class _Hold:
+        def __init__(self, owner):
+            self.owner = owner
+
+        def __enter__(self):
+            self.before = self.owner._quiet
+            self.owner._quiet = True
+
+        def __exit__(self, *exc):
+            self.owner._quiet = self.before
+
+    def _hold(self):
+        return self._Hold(self)
+
+    # -- what the lead chose ----------------------------------------------------------
+    def selection(self) -> dict:
+        """The filters as ``analysis.trends.filter_responses`` arguments."""
+        chosen = {name: dropdown.value for name, dropdown in self.choices.items() if dropdown.value != ALL}
+        if self.since.value:
+            chosen["since"] = pd.Timestamp(self.since.value)
+        if self.until.value:
+            chosen["until"] = pd.Timestamp(self.until.value) + timedelta(days=1)  # the "to" day is included
+        return chosen
+
+    def set_filters(self, **values) -> None:
+        """Set filters from code (``organisation="…"``, ``since=date``…) and redraw once."""
+        with self._hold():
+            for name, value in values.items():
+                if name in ("since", "until"):
+                    getattr(self, name).value = value
+                else:
+                    self.choices[name].value = ALL if value is None else value
+            self._set_options()
+        self.refresh()
+
+    def clear(self) -> None:
+        with self._hold():
+            self.since.value = None
+            self.until.value = None
+            for dropdown in self.choices.values():
+                dropdown.value = ALL
+            self._set_options()
+        self.refresh()
+
+    def reload(self) -> None:
+        """Read the store again if sessions or answers were added since the page opened."""
+        if trends_data.stamp(self.store) != self.loaded.stamp:
+            self.loaded = trends_data.load(self.store)
+            self.demo = demo_sessions(self.store)
+            self._set_options()
+        self.refresh()
+
+    def _changed(self, change) -> None:
+        if self._quiet:
+            return
+        if change["owner"] is self.choices["organisation"]:
+            self._set_options()
+        self.refresh()
+
+    # -- drawing ----------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Recompute every table for the current filters and redraw."""
+        started = time.perf_counter()
+        selection = self.selection()
+        rows = T.filter_responses(self.loaded.responses, **selection)
+        compare = COMPARE[self.compare.value]
+        self.tables = tables = compute(rows, compare, self.k)
+        content = self.loaded.content
+        k = self.k
+        self.heading.value = self._heading()
+        self.headline.value = headline_html(tables.headline, k)
+        self.note.value = self._note(rows)
+        order = list(tables.misjudged["item_id"])
+        p = self.panels
+        p["months"].show(C.sessions_chart(tables.months, title="", min_group_size=k), tables.months)
+        p["sizes"].show(C.size_chart(tables.sizes, title="", min_group_size=k), tables.sizes)
+        p["cards"].show(C.card_month_chart(tables.card_months, content.cards, content.categories, order=order,
+                                           title="", min_group_size=k),
+                        tables.card_months, self._named(tables.card_months))
+        p["misjudged"].show(C.misjudged_chart(tables.misjudged.head(10), content.cards, content.categories,
+                                              content.colours, title="", min_group_size=k),
+                            tables.misjudged, self._named(tables.misjudged))
+        p["models"].show(C.model_chart(tables.models, content.models, title="", min_group_size=k), tables.models,
+                         tables.models.assign(model=tables.models["model"].map(lambda m: content.models.get(m, m))))
+        p["change_months"].show(C.change_month_chart(tables.change_months, content.questions, title="",
+                                                     min_group_size=k), tables.change_months)
+        p["change_groups"].show(C.change_group_chart(tables.change_groups, compare, content.questions, title="",
+                                                     min_group_size=k), tables.change_groups)
+        self.last_seconds = time.perf_counter() - started
+        self.status.value = f"Updated in {self.last_seconds:.2f} s"
+
+    def _named(self, table: pd.DataFrame) -> pd.DataFrame:
+        """A table as shown on the page: cards by their character's name."""
+        if "item_id" not in table:
+            return table
+        cards = self.loaded.content.cards
+        return table.assign(card=table["item_id"].map(lambda i: cards.get(i, i)))
+
+    def _heading(self) -> str:
+        badge = (f"<span class='tk-badge' title='Made by toolkit demo: not real answers'>Demo data: "
+                 f"{self.demo:,} simulated sessions</span>" if self.demo else "")
+        return (f"<div class='tk-title'>Trends across sessions{badge}</div>"
+                f"<div class='tk-sub'>Anonymous answers from every session in the store. Any figure resting on "
+                f"fewer than {self.k} respondents is hidden.</div>")
+
+    def _note(self, rows: pd.DataFrame) -> str:
+        if not self.loaded.responses.empty and rows.empty:
+            return "<div class='tk-empty'>No sessions match these filters. Clear a filter to see more.</div>"
+        if self.loaded.responses.empty:
+            return ("<div class='tk-empty'>This store holds no answers yet. Run a session, import sessions from "
+                    "other laptops with <code>toolkit import</code>, or try the page on simulated sessions with "
+                    "<code>toolkit demo</code>.</div>")
+        return ""
+
+
+def _matches(column: pd.Series, value: str) -> pd.Series:
+    return column.isna() if value == T.NOT_SET else column == value
+
+
+def headline_html(table: pd.DataFrame, k: int) -> str:
+    """The four headline numbers as tiles; hidden ones say so."""
+    row = table.iloc[0]
+    hidden = bool(row["suppressed"])
+    tiles = [("sessions", "Sessions", "{:,.0f}"), ("respondents", "Respondents", "{:,.0f}"),
+             ("answers", "Answers", "{:,.0f}"), ("median_per_session", "Respondents per session (median)",
+                                                 "{:,.0f}")]
+    out = []
+    for name, label, fmt in tiles:
+        value = row[name]
+        if hidden or pd.isna(value):
+            number, cls = f"hidden: fewer than {k}", " tk-hidden"
+        else:
+            number, cls = fmt.format(float(value)), ""
+        out.append(f"<div class='tk-tile tk-tile-{name}{cls}'><div class='tk-number'>{number}</div>"
+                   f"<div class='tk-label'>{label}</div></div>")
+    return f"<div class='tk-tiles'>{''.join(out)}</div>"
+
+
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    """A table as CSV: hidden figures are empty cells, as in the page."""
+    return table.to_csv(index=False).encode("utf-8")
+
+
+def download_link(table: pd.DataFrame, filename: str) -> str:
+    """A link that saves the table as CSV. The file travels inside the link (a data: URI):
+    these tables are aggregates of a few hundred rows, and the link needs no round trip
+    to the kernel."""
+    body = base64.b64encode(csv_bytes(table)).decode("ascii")
+    return (f"<a class='tk-download jupyter-button' download='{html.escape(filename)}' "
+            f"href='data:text/csv;charset=utf-8;base64,{body}' title='This table as {html.escape(filename)}'>"
+            f"Download CSV</a>")
+
+
+def table_html(table: pd.DataFrame, limit: int = 200) -> str:
+    """A table for reading on the page, behind a "Show the table" toggle."""
+    shown = table.head(limit)
+    head = "".join(f"<th>{html.escape(_title(c))}</th>" for c in shown.columns if c != "suppressed")
+    body = []
+    for _, row in shown.iterrows():
+        hidden = bool(row.get("suppressed", False))
+        cells = []
+        for col in shown.columns:
+            if col == "suppressed":
+                continue
+            value = row[col]
+            numeric = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+            text = "hidden" if hidden and pd.isna(value) else _format(col, value)
+            cells.append(f"<td class='tk-num'>{text}</td>" if numeric or text == "hidden"
+                         else f"<td>{html.escape(text)}</td>")
+        body.append(f"<tr class='{'tk-hidden-row' if hidden else ''}'>{''.join(cells)}</tr>")
+    more = (f"<p class='tk-note'>Showing {limit:,} of {len(table):,} rows; the CSV has them all.</p>"
+            if len(table) > limit else "")
+    return (f"<details><summary>Show the table ({len(table):,} rows)</summary><div class='tk-tablebox'>"
+            f"<table class='tk-table'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+            f"{more}</details>")
+
+
+def _title(column: str) -> str:
+    return column.replace("share_", "put as ").replace("_", " ")
+
+
+def _format(column: str, value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, (float, np.floating)):
+        if column in PERCENT or column.startswith("share_"):
+            return f"{100 * value:.0f}%"
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    if isinstance(value, (int, np.integer)):
+        return f"{value:,}"
+    return str(value)
+
+
+def show(store: Store | None = None) -> TrendsDashboard:
+    """Display the trends page (what ``notebooks/trends.ipynb`` runs)."""
+    from IPython.display import display
+    dashboard = TrendsDashboard(store)
+    display(dashboard.widget)
+    return dashboard
+
+
+__all__ = ["TrendsDashboard", "Tables", "compute", "show", "headline_html", "table_html", "csv_bytes", "download_link"]

@@ -347,7 +347,12 @@ def test_resolving_a_plan_reports_every_problem_with_its_line(files, tmp_path):
         resolve_plan(path, library)
     assert [p.field for p in caught.value.problems] == ["card", "question"]
     assert str(caught.value).splitlines() == [str(p) for p in caught.value.problems]
-    assert caught.value.to_dict()["error"]["kind"] == "content"
+    body = caught.value.to_dict()["error"]
+    assert (body["status"], body["kind"]) == (422, "content")
+    assert [(p["line"], p["field"]) for p in body["problems"]] == [
+        (line_of(files.texts["tplan.yaml"], "zoe-park"), "card"),
+        (line_of(files.texts["tplan.yaml"], "question: worry"), "question")]
+    assert body["problems"][0]["file"] == str(path) and body["problems"][0]["item"] == "activity 'zoe-park'"
 
 
 # -- whole files ------------------------------------------------------------------------

@@ -21,7 +21,8 @@ from sqlalchemy import func, select, update
 
 import toolkit
 from toolkit.content import Programme
-from toolkit.errors import BadRequest, Conflict, Invalid, NotFound, StoreError
+from toolkit import config
+from toolkit.errors import BadRequest, Busy, ConfigError, Conflict, Invalid, NotFound, StoreError
 from toolkit.store import Store, codes
 from toolkit.store.engine import reading
 from toolkit.store.frames import RESPONSE_COLUMNS, SESSION_COLUMNS
@@ -705,6 +706,56 @@ def test_several_processes_opening_one_new_database_at_once_all_succeed(store_ur
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_a_lock_held_too_long_is_busy_not_a_database_error(tmp_path, programme, monkeypatch):
+    # Answers take milliseconds; only something broken holds the write lock this long.
+    monkeypatch.setattr("toolkit.store.engine.BUSY_TIMEOUT_MS", 100)
+    store = Store(f"sqlite:///{tmp_path / 'busy.db'}")
+    session = at(store.start_session(programme), ANA)
+    blocker = sqlite3.connect(tmp_path / "busy.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        for attempt in (lambda: store.record_response(session.code, "d", ANA, "healthy"),
+                        lambda: store.join(session.code, "e"),
+                        lambda: store.submit_question(session.code, "Why?")):
+            with pytest.raises(Busy, match="try|again") as caught:
+                attempt()
+            assert caught.value.status == 503
+        assert store.public_state(session.code)["voting_open"] is True, "reading still works"
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert store.record_response(session.code, "d", ANA, "healthy") is True
+    store.close()
+
+
+def test_a_password_in_the_url_never_shows_in_messages():
+    with pytest.raises(StoreError) as caught:
+        Store("postgresql+psycopg://teacher:s3cret-pw@127.0.0.1:1/toolkit")
+    assert "s3cret-pw" not in str(caught.value) and "teacher:***@" in str(caught.value)
+
+
+@pytest.mark.parametrize("env, raw, says", [
+    ("TOOLKIT_MIN_GROUP_SIZE", "five", "TOOLKIT_MIN_GROUP_SIZE must be a whole number, not 'five'"),
+    ("TOOLKIT_MIN_GROUP_SIZE", "-1", "TOOLKIT_MIN_GROUP_SIZE cannot be '-1'"),
+    ("TOOLKIT_REFRESH_SECONDS", "soon", "TOOLKIT_REFRESH_SECONDS must be a number, not 'soon'"),
+    ("TOOLKIT_WATCH_INTERVAL", "inf", "TOOLKIT_WATCH_INTERVAL cannot be 'inf'"),
+])
+def test_settings_that_do_not_parse_are_named(monkeypatch, env, raw, says):
+    monkeypatch.setenv(env, raw)
+    name = next(s.name for s in config.SETTINGS if s.env == env)
+    with pytest.raises(ConfigError, match=says):
+        config.get(name)
+
+
+def test_settings_come_from_the_environment_or_their_defaults(monkeypatch):
+    monkeypatch.setenv("TOOLKIT_MIN_GROUP_SIZE", " 8 ")
+    monkeypatch.setenv("TOOLKIT_REFRESH_SECONDS", "")
+    assert config.get("min_group_size") == 8
+    assert config.get("refresh_seconds") == 1.0
+    monkeypatch.setenv("TOOLKIT_DB_URL", "sqlite:///elsewhere.db")
+    assert config.db_url() == "sqlite:///elsewhere.db" and config.db_url("sqlite://") == "sqlite://"
 
 
 def test_a_bad_url_is_a_store_error():

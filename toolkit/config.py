@@ -6,9 +6,12 @@ undocumented.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from .errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -43,15 +46,24 @@ def get(name: str):
     """The value of a setting: its environment variable if set, else its default."""
     setting = _BY_NAME[name]
     raw = os.environ.get(setting.env) if setting.env else None
-    if raw is None or raw == "":
+    if raw is None or raw.strip() == "":
         return setting.default
+    raw = raw.strip()
     if isinstance(setting.default, bool):
         return raw.lower() in ("1", "true", "yes", "on")
-    if isinstance(setting.default, int):
-        return int(raw)
-    if isinstance(setting.default, float):
-        return float(raw)
-    return raw
+    try:
+        if isinstance(setting.default, int):
+            value = int(raw)
+        elif isinstance(setting.default, float):
+            value = float(raw)
+        else:
+            return raw
+    except ValueError:
+        what = "a whole number" if isinstance(setting.default, int) else "a number"
+        raise ConfigError(f"{setting.env} must be {what}, not {raw!r} ({setting.help})") from None
+    if value < 0 or (isinstance(value, float) and not math.isfinite(value)):
+        raise ConfigError(f"{setting.env} cannot be {raw!r} ({setting.help})")
+    return value
 
 
 def home() -> Path:

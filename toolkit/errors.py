@@ -59,6 +59,20 @@ class TooManyRequests(ToolkitError):
     kind = "too_many_requests"
 
 
+class Busy(ToolkitError):
+    """The database could not take the write in time; the same request a moment later will work."""
+
+    status = 503
+    kind = "busy"
+
+
+class ConfigError(ToolkitError):
+    """A setting (an environment variable) that cannot be used as it is."""
+
+    status = 500
+    kind = "config"
+
+
 class StoreError(ToolkitError):
     """The database cannot be used: a newer schema, a foreign file, a corrupt file."""
 
@@ -82,6 +96,11 @@ class ContentError(ToolkitError):
     def __str__(self) -> str:
         return self.message
 
+    def to_dict(self) -> dict:
+        body = super().to_dict()
+        body["error"]["problems"] = [p.to_dict() for p in self.problems]
+        return body
+
 
 class Problem:
     """One thing wrong in a content file: file, line, item id, field and what is wrong."""
@@ -104,3 +123,7 @@ class Problem:
 
     def __repr__(self) -> str:
         return f"Problem({str(self)!r})"
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "item": self.item, "field": self.field,
+                "message": self.message}

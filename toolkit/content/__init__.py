@@ -16,5 +16,6 @@ from .library import Examined, Library, check_files, examine, expand, load_file,
 from .models import Card, Deck, Help, Plan, PollBank, Question, activity_id
 from .programme import Programme
 
-__all__ = ["Examined", "examine", "expand", "Library", "check_files", "load_file", "resolve_plan", "Programme", "Card", "Deck", "Help",
-           "Plan", "PollBank", "Question", "activity_id", "ContentError", "Problem", "parse", "read_yaml", "Path"]
+__all__ = ["Examined", "examine", "expand", "Library", "check_files", "load_file", "resolve_plan", "Programme",
+           "Card", "Deck", "Help", "Plan", "PollBank", "Question", "activity_id", "ContentError", "Problem", "parse",
+           "read_yaml", "Path"]

@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ..errors import BadRequest, Conflict, Invalid, NotFound
+from ..errors import BadRequest, Busy, Conflict, Invalid, NotFound
 from ..safeguarding import may_be_disclosure
 from .codes import looks_valid, normalise
+from .engine import busy_as_error, contention
 from .schema import devices, questions, responses, sessions
 from .session import now
 
@@ -57,7 +58,7 @@ def join(engine, code: str, token: str) -> tuple[str, int, bool]:
     _need_token(token)
     for attempt in range(3):
         try:
-            with engine.begin() as conn:
+            with busy_as_error(), engine.begin() as conn:
                 row = live_row(conn, code)
                 if row.status == "ended":
                     raise Conflict("this session has ended")
@@ -98,7 +99,14 @@ def record(engine, programme_for, code: str, token: str, activity_id: str, value
             # Two answers from one device crossed; the retry finds the first and updates it.
             if attempt == 3:
                 raise
-    raise Conflict("the answer could not be recorded; please try again")
+        except OperationalError as exc:
+            # Recording is safe to repeat after PostgreSQL undid it; a SQLite lock timeout is
+            # not worth waiting out twice.
+            if contention(exc) is None:
+                raise
+            if contention(exc) == "locked":
+                raise Busy("the database is busy: please send that again") from None
+    raise Busy("the answer could not be recorded: please send it again")
 
 
 def _record_once(engine, programme_for, code, token, activity_id, value, item) -> bool:
@@ -152,7 +160,7 @@ def ask(engine, programme_for, code: str, text: str) -> int:
     text = " ".join(text.split())
     if not text:
         raise Invalid("the question is empty")
-    with engine.begin() as conn:
+    with busy_as_error(), engine.begin() as conn:
         row = live_row(conn, code)
         if row.status == "ended":
             raise Conflict("this session has ended")

@@ -20,9 +20,13 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.pool import QueuePool
 
-from ..errors import StoreError
+from ..errors import Busy, StoreError
 from . import migrate
 from .schema import APP_ID, SCHEMA_VERSION, TOOLKIT_TABLES, meta, metadata
+
+# How long a SQLite writer waits for another's transaction before giving up. Answers take
+# milliseconds, so reaching this means something is badly wrong, not merely busy.
+BUSY_TIMEOUT_MS = 30_000
 
 # Any fixed number: PostgreSQL advisory lock taken while creating or upgrading tables, so
 # several servers starting on one new database do not race each other.
@@ -59,15 +63,15 @@ def _sqlite_engine(parsed) -> Engine:
                                max_overflow=0, pool_timeout=60)
     else:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False},
-                               pool_size=8, max_overflow=16)
+        engine = create_engine(parsed, pool_size=8, max_overflow=16,
+                               connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
         dbapi_conn.isolation_level = None  # SQLAlchemy's begin event issues BEGIN itself
         cur = dbapi_conn.cursor()
         # None of these touch the file: they are settings of this connection.
-        cur.execute("PRAGMA busy_timeout = 30000")
+        cur.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
         cur.execute("PRAGMA foreign_keys = ON")
         # With WAL, NORMAL survives a killed process; only power loss may drop the last commits.
         cur.execute("PRAGMA synchronous = NORMAL")
@@ -87,6 +91,29 @@ def reading(engine: Engine):
         conn.execution_options(readonly=True)
         with conn.begin():
             yield conn
+
+
+def contention(exc: Exception) -> str | None:
+    """``"locked"`` (SQLite gave up waiting), ``"retry"`` (PostgreSQL chose this transaction
+    to undo: a deadlock or serialisation failure), or None for any other error."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).lower()
+    if "database is locked" in text or "database table is locked" in text:
+        return "locked"
+    if type(orig).__name__ in ("DeadlockDetected", "SerializationFailure") or "deadlock detected" in text:
+        return "retry"
+    return None
+
+
+@contextmanager
+def busy_as_error():
+    """Turn a lock timeout into ``Busy`` (HTTP 503, "try again"), never a raw database error."""
+    try:
+        yield
+    except OperationalError as exc:
+        if contention(exc) is None:
+            raise
+        raise Busy("the database is busy: please send that again") from None
 
 
 @contextmanager

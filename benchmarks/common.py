@@ -1,0 +1,247 @@
+"""What the benchmarks share: starting a real ``toolkit serve``, percentiles, process
+statistics and a description of the machine the numbers came from.
+
+Not a benchmark itself; ``hall.py``, ``page_weight.py`` and ``trends.py`` import it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import secrets
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Run as scripts, the benchmarks would otherwise import whatever ``toolkit`` the environment
+# resolves (a stale editable install can give an empty namespace package): use this checkout.
+if str(ROOT) not in sys.path:
+    sys.path.insert(1, str(ROOT))
+RESULTS = Path(__file__).resolve().parent / "results"
+PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+# -- numbers -------------------------------------------------------------------------
+def pct(values, p: float) -> float | None:
+    """The ``p``-th percentile (0-100) with linear interpolation; None for no values."""
+    data = sorted(values)
+    if not data:
+        return None
+    if len(data) == 1:
+        return float(data[0])
+    rank = (len(data) - 1) * p / 100
+    lo = int(rank)
+    hi = min(lo + 1, len(data) - 1)
+    return float(data[lo] + (data[hi] - data[lo]) * (rank - lo))
+
+
+def summary(values, ps=(50, 95, 99)) -> dict:
+    """count, the given percentiles and the max, in the values' own unit."""
+    values = list(values)
+    out = {"n": len(values)}
+    for p in ps:
+        out[f"p{p}"] = pct(values, p)
+    out["max"] = max(values) if values else None
+    return out
+
+
+def spread(values) -> dict:
+    """median, min and max of repeated measurements (what BENCHMARKS.md reports)."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return {"median": None, "min": None, "max": None, "runs": 0}
+    return {"median": pct(values, 50), "min": min(values), "max": max(values), "runs": len(values)}
+
+
+def fmt_spread(s: dict, unit: str = "", digits: int = 0) -> str:
+    if s.get("median") is None:
+        return "n/a"
+    f = f"{{:,.{digits}f}}"
+    if s["runs"] == 1:
+        return f.format(s["median"]) + unit
+    return f"{f.format(s['median'])}{unit} ({f.format(s['min'])}-{f.format(s['max'])})"
+
+
+# -- the machine ---------------------------------------------------------------------
+def machine() -> dict:
+    """Cores, RAM, Python, SQLite and PostgreSQL versions, and the date: the numbers' context."""
+    info = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cores": os.cpu_count(),
+            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version, "platform": platform.platform()}
+    try:
+        with open("/proc/meminfo") as f:
+            kb = int(re.search(r"MemTotal:\s+(\d+)", f.read()).group(1))
+        info["ram_gib"] = round(kb / 1024 / 1024, 1)
+    except (OSError, AttributeError):
+        pass
+    try:
+        with open("/proc/cpuinfo") as f:
+            found = re.search(r"model name\s*:\s*(.+)", f.read())
+        if found:
+            info["cpu"] = found.group(1).strip()
+    except OSError:
+        pass
+    try:
+        from sqlalchemy import create_engine, text
+        engine = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect() as conn:
+            info["postgresql"] = conn.execute(text("SHOW server_version")).scalar()
+        engine.dispose()
+    except Exception:
+        info["postgresql"] = None
+    for name in ("jupyter_server", "voila", "tornado", "SQLAlchemy", "pandas", "aiohttp"):
+        try:
+            from importlib.metadata import version
+            info[name] = version(name)
+        except Exception:
+            pass
+    return info
+
+
+def save(name: str, data: dict) -> Path:
+    """Write a run's results as JSON under benchmarks/results/ (kept out of git)."""
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    path = RESULTS / f"{name}-{stamp}.json"
+    path.write_text(json.dumps(data, indent=2, default=str))
+    return path
+
+
+# -- a served toolkit ----------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    base_url: str  # http://127.0.0.1:PORT/
+    token: str
+    db_url: str
+    log_path: Path
+    lines: dict = field(default_factory=dict)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path.lstrip("/")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+def start_server(workdir: Path, db_url: str, args=(), env: dict | None = None, timeout: float = 120) -> Server:
+    """``toolkit serve`` on 127.0.0.1 (never another address) and a free port; returns once
+    it has printed ``Students join at``."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    token = secrets.token_hex(16)
+    log_path = workdir / f"serve-{port}.log"
+    full_env = {**os.environ, "JUPYTER_TOKEN": token, "TOOLKIT_DB_URL": db_url, "PYTHONUNBUFFERED": "1",
+                "JUPYTER_CONFIG_DIR": str(workdir / "jupyter-config"),
+                "JUPYTER_RUNTIME_DIR": str(workdir / "jupyter-runtime"), **(env or {})}
+    log = open(log_path, "wb")
+    process = subprocess.Popen([sys.executable, "-m", "toolkit.cli", "serve", "--host", "127.0.0.1",
+                                "--port", str(port), "--no-browser", *args],
+                               stdout=log, stderr=subprocess.STDOUT, env=full_env, cwd=ROOT)
+    server = Server(process, f"http://127.0.0.1:{port}/", token, db_url, log_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = server.log()
+        server.lines = dict(re.findall(r"^(Facilitator dashboard|Trends dashboard|Students join at): (\S+)",
+                                       text, re.M))
+        if "Students join at" in server.lines:
+            return server
+        if process.poll() is not None:
+            raise RuntimeError(f"toolkit serve exited with {process.returncode}:\n{text[-3000:]}")
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"toolkit serve did not get ready in {timeout}s:\n{server.log()[-3000:]}")
+
+
+class ProcessSampler:
+    """Samples a process's RSS (with its children, e.g. kernels, counted apart) and CPU in a thread."""
+
+    def __init__(self, pid: int, interval: float = 0.25):
+        import psutil
+        self.proc = psutil.Process(pid)
+        self.interval = interval
+        self.samples: list[tuple[float, int, int, int]] = []  # (t, rss, children rss, children)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> "ProcessSampler":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def cpu(self) -> float:
+        """CPU seconds (user + system) of the process and its children so far."""
+        import psutil
+        total = 0.0
+        for p in [self.proc] + self._children():
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system
+            except psutil.Error:
+                pass
+        return total
+
+    def own_cpu(self) -> float:
+        t = self.proc.cpu_times()
+        return t.user + t.system
+
+    def _children(self):
+        import psutil
+        try:
+            return self.proc.children(recursive=True)
+        except psutil.Error:
+            return []
+
+    def rss(self) -> tuple[int, int, int]:
+        import psutil
+        try:
+            own = self.proc.memory_info().rss
+        except psutil.Error:
+            return 0, 0, 0
+        kids = self._children()
+        total = 0
+        for k in kids:
+            try:
+                total += k.memory_info().rss
+            except psutil.Error:
+                pass
+        return own, total, len(kids)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            own, kids, n = self.rss()
+            self.samples.append((time.monotonic(), own, kids, n))
+            self._stop.wait(self.interval)
+
+    def peak(self, since: float = 0.0, until: float = float("inf")) -> dict:
+        rows = [s for s in self.samples if since <= s[0] <= until]
+        if not rows:
+            return {"rss_mb": None, "children_rss_mb": None, "children": 0}
+        return {"rss_mb": max(r[1] for r in rows) / 2**20, "children_rss_mb": max(r[2] for r in rows) / 2**20,
+                "children": max(r[3] for r in rows), "total_rss_mb": max(r[1] + r[2] for r in rows) / 2**20}

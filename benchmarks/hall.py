@@ -1,0 +1,591 @@
+"""Hall load: a hall of students on phones against one real ``toolkit serve``.
+
+Run (``pip install -e '.[bench]'`` first)::
+
+    python benchmarks/hall.py                    # 2,000 students, 500 answers/s, 3 runs, + the Voila side-by-side
+    python benchmarks/hall.py --quick            # 200 students, 1 run, 5 Voila pages: a smoke test in ~1 min
+    python benchmarks/hall.py --students 1000 --rate 250 --runs 1 --no-voila
+    python benchmarks/hall.py --db postgresql://postgres@127.0.0.1:5432/test   # an EMPTY database: it is filled
+
+What it measures, per run, on a fresh store and a fresh ``toolkit serve`` on 127.0.0.1:
+
+* N simulated students join over ten seconds, each as its phone does: GET the join page
+  (which sets the ``_xsrf`` cookie), POST ``join``, then hold the live SSE stream open.
+  **join** = from the page request until the first state arrives over SSE.
+* A driver paces the ``short-25`` plan (ten activities that take answers, one of them a
+  five-card sort) through the Python API, as the facilitator's console does:
+  ``open_store(url).find_session(code)`` then ``next`` / ``open_voting`` / ``close_voting``.
+  Students answer what they see over SSE, with think times spread so answers arrive at
+  ``--rate`` per second. **answer** = POST to acknowledgement, at the rate achieved.
+* **notify** = from the facilitator's call until a student's SSE stream carries the new
+  version: per student, and per change until the LAST student has it.
+* **chart** = from an answer's acknowledgement until the facilitator's read shows it:
+  a separate process (standing in for the facilitator's kernel) calls the console's own
+  ``dashboards.live.fingerprint`` in a loop, and times ``session.responses()`` (what the
+  console re-reads when the fingerprint moves) once a second.
+* **server** RSS (peak) and CPU, and the load generator's own CPU: it shares the two
+  cores with the server, so every latency here includes its queueing too.
+* Side by side (``--voila N``, default 30): N students joining a second session at the same
+  instant, against N views of a one-widget notebook in Voila on the same server (plain
+  HTTP: the time until the rendered page, which Voila sends only after it has started a
+  kernel and run the notebook, has arrived with the widget's view in it; a browser then
+  still loads ~100 requests of JavaScript before the widget shows, so this is a lower bound).
+
+Results go to ``benchmarks/results/hall-*.json``; the summary printed at the end is what
+BENCHMARKS.md quotes (median and min-max over runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+PLAN = "short-25"
+JOIN_WINDOW = 10.0
+mono = time.monotonic
+
+
+# -- the facilitator's reader (a separate process, like the facilitator's kernel) -----------
+def facilitator_reader(db_url: str, code: str, out: str, interval: float) -> None:
+    """Poll the console's own read until stdin closes; write the samples as JSON to ``out``."""
+    import toolkit
+    from toolkit.dashboards.live import fingerprint
+    store = toolkit.open_store(db_url)
+    session = store.find_session(code)
+    stop = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    polls, reads = [], []
+    last_read = 0.0
+    while not stop.is_set():
+        t0 = mono()
+        fp = fingerprint(store, session)
+        t1 = mono()
+        act = session.current_activity
+        counts = dict(fp[4][0]) if fp[4] else {}
+        polls.append((t0, t1, act.id if act is not None else None, sum(counts.values())))
+        if t1 - last_read >= 1.0 and act is not None and act.votes:
+            last_read = t1
+            frame = session.responses()
+            reads.append((t1, mono() - t1, len(frame)))
+        stop.wait(interval)
+    store.close()
+    Path(out).write_text(json.dumps({"polls": polls, "reads": reads}))
+
+
+# -- one student -------------------------------------------------------------------------
+class Student:
+    def __init__(self, hall: "Hall", number: int):
+        self.hall = hall
+        self.number = number
+        self.cookies: dict[str, str] = {}
+        self.join: dict = {}
+        self.seen: dict[int, float] = {}  # version -> when first received
+        self.answered: set[str] = set()
+        self.tasks: list[asyncio.Task] = []
+        self.error: str | None = None
+
+    def _cookie_header(self) -> dict:
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+
+    def _keep(self, response) -> None:
+        for name, morsel in response.cookies.items():
+            self.cookies[name] = morsel.value
+
+    async def run(self, start_at: float) -> None:
+        h = self.hall
+        await asyncio.sleep(max(0.0, start_at - mono()))
+        t0 = mono()
+        try:
+            async with h.http.get(h.url(f"toolkit/join?code={h.code}")) as r:
+                await r.read()
+                self._keep(r)
+                if r.status != 200:
+                    raise RuntimeError(f"join page {r.status}")
+            t_page = mono()
+            headers = {**self._cookie_header(), "X-XSRFToken": self.cookies.get("_xsrf", ""),
+                       "Content-Type": "application/json"}
+            async with h.http.post(h.url(f"toolkit/api/sessions/{h.code}/join"), data=b"{}", headers=headers) as r:
+                await r.read()
+                self._keep(r)
+                if r.status not in (200, 201):
+                    raise RuntimeError(f"join {r.status}")
+            t_join = mono()
+            await self.listen(t0, t_page, t_join)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # counted and reported, never silently dropped
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    async def listen(self, t0, t_page, t_join) -> None:
+        h = self.hall
+        async with h.http.get(h.url(f"toolkit/api/sessions/{h.code}/events"), headers=self._cookie_header()) as r:
+            if r.status != 200:
+                raise RuntimeError(f"events {r.status}")
+            data = None
+            async for raw in r.content:
+                line = raw.decode().rstrip("\r\n")
+                if line.startswith("data:"):
+                    data = line[5:].strip()
+                elif not line and data is not None:
+                    now = mono()
+                    state = json.loads(data)
+                    data = None
+                    if not self.join:
+                        self.join = {"total": now - t0, "page": t_page - t0, "post": t_join - t_page,
+                                     "first_event": now - t_join}
+                        h.joined += 1
+                    self.seen.setdefault(state["version"], now)
+                    self.react(state)
+
+    def react(self, state: dict) -> None:
+        act = state.get("activity")
+        if not state.get("voting_open") or act is None or act["id"] in self.answered:
+            return
+        self.answered.add(act["id"])
+        items = [c["id"] for c in act.get("cards") or []] or [None]
+        for item in items:
+            self.tasks.append(asyncio.ensure_future(self.answer(act, item)))
+
+    async def answer(self, act: dict, item: str | None) -> None:
+        h = self.hall
+        # Think times spread over a window sized so the hall's answers arrive at the target rate.
+        await asyncio.sleep(0.3 + random.random() * h.window(act))
+        options = act.get("options") or act.get("categories") or []
+        ids = [o["id"] if isinstance(o, dict) else o for o in options]
+        if act.get("type") == "multiple":
+            value = random.sample(ids, k=min(2, len(ids)))
+        else:
+            value = random.choice(ids) if ids else "1"
+        body = {"activity": act["id"], "value": value}
+        if item is not None:
+            body["item"] = item
+        headers = {**self._cookie_header(), "X-XSRFToken": self.cookies.get("_xsrf", ""),
+                   "Content-Type": "application/json"}
+        t0 = mono()
+        try:
+            async with h.http.post(h.url(f"toolkit/api/sessions/{h.code}/responses"), data=json.dumps(body),
+                                   headers=headers) as r:
+                text = await r.read()
+                status = r.status
+        except Exception as exc:
+            status, text = 0, str(exc).encode()
+        t1 = mono()
+        h.acks.append((act["id"], t0, t1, status))
+        if status not in (200, 201) and len(h.failures) < 20:
+            h.failures.append(f"{status} {text[:200]!r}")
+
+
+# -- the hall ----------------------------------------------------------------------------
+class Hall:
+    def __init__(self, server: common.Server, code: str, students: int, rate: float):
+        self.server = server
+        self.code = code
+        self.n = students
+        self.rate = rate
+        self.http = None
+        self.joined = 0
+        self.acks: list[tuple[str, float, float, int]] = []
+        self.failures: list[str] = []
+        self.students: list[Student] = []
+
+    def url(self, path: str) -> str:
+        return self.server.url(path)
+
+    def window(self, act: dict) -> float:
+        items = max(1, len(act.get("cards") or []))
+        return self.n * items / self.rate
+
+
+async def drive(db_url: str, code: str, hall: Hall, changes: list, log) -> None:
+    """The facilitator: pace every activity of the plan through the Python API."""
+    import toolkit
+    store = await asyncio.to_thread(toolkit.open_store, db_url)
+    session = await asyncio.to_thread(store.find_session, code)
+
+    async def move(verb: str, what: str):
+        t0 = mono()
+        await asyncio.to_thread(getattr(session, verb))
+        changes.append({"what": what, "verb": verb, "version": session.version, "t_call": t0, "t_done": mono()})
+
+    for activity in session.activities:
+        await move("next", f"next -> {activity.id}")
+        await asyncio.sleep(1.0)
+        if not activity.votes:
+            continue
+        await move("open_voting", f"open {activity.id}")
+        expected = hall.joined * len(activity.items)
+        deadline = mono() + hall.n * len(activity.items) / hall.rate + 20
+        while mono() < deadline and sum(1 for a in hall.acks if a[0] == activity.id) < expected:
+            await asyncio.sleep(0.1)
+        got = sum(1 for a in hall.acks if a[0] == activity.id)
+        log(f"  {activity.id}: {got}/{expected} answers acknowledged")
+        await asyncio.sleep(1.5)  # let the facilitator's reader catch up before voting closes
+        await move("close_voting", f"close {activity.id}")
+        await asyncio.sleep(1.0)
+    await move("next", "next -> summary")
+    await asyncio.sleep(1.0)
+    await asyncio.to_thread(store.close)
+
+
+def chart_latencies(acks, polls) -> list[float]:
+    """For each answer, from its acknowledgement until the reader's count included it.
+
+    Answers to one activity are ranked by acknowledgement: the k-th one is visible once a
+    read finishing after its acknowledgement counts at least k answers.
+    """
+    out = []
+    by_act: dict[str, list] = {}
+    for act, _, t1, status in acks:
+        if status in (200, 201):
+            by_act.setdefault(act, []).append(t1)
+    for act, times in by_act.items():
+        times.sort()
+        mine = [(t_end, total) for _, t_end, a, total in polls if a == act]
+        j = 0
+        for k, t_ack in enumerate(times, start=1):
+            while j < len(mine) and (mine[j][0] < t_ack or mine[j][1] < k):
+                j += 1
+            if j == len(mine):
+                break
+            out.append(mine[j][0] - t_ack)
+    return out
+
+
+async def hall_run(args, server: common.Server, db_url: str, sampler: common.ProcessSampler, log) -> dict:
+    import aiohttp
+    import psutil
+    import toolkit
+    store = toolkit.open_store(db_url)
+    session = store.start_session(PLAN, organisation="Benchmark")
+    code = session.code
+    store.close()
+    hall = Hall(server, code, args.students, args.rate)
+    me = psutil.Process()
+    out_path = tempfile.mktemp(suffix=".json", prefix="reader-")
+    reader = subprocess.Popen([sys.executable, __file__, "--facilitator-reader", db_url, code, out_path],
+                              stdin=subprocess.PIPE, cwd=common.ROOT)
+    reader_ps = psutil.Process(reader.pid)
+    connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, force_close=False)
+    timeout = aiohttp.ClientTimeout(total=None, connect=60, sock_read=None)
+    changes: list[dict] = []
+    marks = {}
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()) \
+            as http:
+        hall.http = http
+        cpu0, my0, t_start = sampler.cpu(), sum(me.cpu_times()[:2]), mono()
+        hall.students = [Student(hall, i) for i in range(args.students)]
+        tasks = [asyncio.ensure_future(s.run(t_start + JOIN_WINDOW * i / args.students))
+                 for i, s in enumerate(hall.students)]
+        deadline = t_start + JOIN_WINDOW + 60
+        while hall.joined < args.students and mono() < deadline:
+            await asyncio.sleep(0.1)
+            if all(t.done() for t in tasks):
+                break
+        marks["joined"] = (mono(), sampler.cpu(), sum(me.cpu_times()[:2]))
+        log(f"  joined: {hall.joined}/{args.students} in {mono() - t_start:.1f} s "
+            f"({sum(1 for s in hall.students if s.error)} errors)")
+        await drive(db_url, code, hall, changes, log)
+        marks["done"] = (mono(), sampler.cpu(), sum(me.cpu_times()[:2]))
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for s in hall.students:
+            for t in s.tasks:
+                t.cancel()
+    reader.stdin.close()
+    reader_cpu = sum(reader_ps.cpu_times()[:2])
+    reader.wait(30)
+    samples = json.loads(Path(out_path).read_text())
+    os.unlink(out_path)
+
+    # -- what the run measured --
+    joins = [s.join for s in hall.students if s.join]
+    errors = [s.error for s in hall.students if s.error]
+    ok = [a for a in hall.acks if a[3] in (200, 201)]
+    lat = [1000 * (t1 - t0) for _, t0, t1, _ in ok]
+    statuses: dict[str, int] = {}
+    for a in hall.acks:
+        statuses[str(a[3])] = statuses.get(str(a[3]), 0) + 1
+    rates = []
+    for act in {a[0] for a in ok}:
+        t = sorted(a[2] for a in ok if a[0] == act)
+        if len(t) > 10:
+            lo, hi = common.pct(t, 5), common.pct(t, 95)  # the steady middle, not the ramp
+            if hi > lo:
+                rates.append(0.9 * len(t) / (hi - lo))
+    per_second: dict[int, int] = {}
+    for a in ok:
+        per_second[int(a[2])] = per_second.get(int(a[2]), 0) + 1
+    notify_each, notify_all, missed = [], [], 0
+    listening = [s for s in hall.students if s.join]
+    for ch in changes:
+        got = []
+        for s in listening:
+            when = min((t for v, t in s.seen.items() if v >= ch["version"]), default=None)
+            if when is None:
+                missed += 1
+            else:
+                got.append(when - ch["t_call"])
+        notify_each += [1000 * g for g in got]
+        if got:
+            notify_all.append(1000 * max(got))
+    chart = [1000 * x for x in chart_latencies(hall.acks, samples["polls"])]
+    t_join, cpu_join, my_join = marks["joined"]
+    t_done, cpu_done, my_done = marks["done"]
+    return {
+        "students": args.students, "joined": len(joins), "join_errors": len(errors), "join_error_examples": errors[:5],
+        "join_ms": common.summary([1000 * j["total"] for j in joins]),
+        "join_parts_ms": {k: common.summary([1000 * j[k] for j in joins], (50, 95)) for k in
+                          ("page", "post", "first_event")},
+        "answers": {"sent": len(hall.acks), "statuses": statuses, "failures": hall.failures[:10],
+                    "target_rate": args.rate, "achieved_rate_median": common.pct(rates, 50),
+                    "peak_1s": max(per_second.values(), default=0)},
+        "answer_ms": common.summary(lat),
+        "notify_each_ms": common.summary(notify_each),
+        "notify_all_ms": common.summary(notify_all, (50, 95)),
+        "notify_missed": missed, "changes": len(changes),
+        "chart_visible_ms": common.summary(chart, (50, 95)),
+        "chart_fingerprint_ms": common.summary([1000 * (p[1] - p[0]) for p in samples["polls"]], (50, 95)),
+        "chart_responses_read_ms": common.summary([1000 * r[1] for r in samples["reads"]], (50, 95)),
+        "chart_responses_rows_max": max((r[2] for r in samples["reads"]), default=0),
+        "server": {**sampler.peak(t_start, t_done), "cpu_s": cpu_done - cpu0,
+                   "cpu_pct_join": 100 * (cpu_join - cpu0) / (t_join - t_start),
+                   "cpu_pct_session": 100 * (cpu_done - cpu_join) / (t_done - t_join),
+                   "rss_end_mb": sampler.rss()[0] / 2**20},
+        "loadgen": {"cpu_s": my_done - my0, "cpu_pct_join": 100 * (my_join - my0) / (t_join - t_start),
+                    "cpu_pct_session": 100 * (my_done - my_join) / (t_done - t_join)},
+        "reader_cpu_s": reader_cpu, "wall_s": t_done - t_start,
+    }
+
+
+# -- side by side: N students vs N Voila views, all at once -------------------------------
+TINY = {"cells": [{"cell_type": "code", "execution_count": None, "id": "a1", "metadata": {}, "outputs": [],
+                   "source": "import ipywidgets as W\nW.Button(description='Healthy')"}],
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+        "nbformat": 4, "nbformat_minor": 5}
+VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+async def side_by_side(args, server: common.Server, db_url: str, sampler: common.ProcessSampler, log) -> dict:
+    import aiohttp
+    import toolkit
+    n = args.voila
+    store = toolkit.open_store(db_url)
+    code = store.start_session(PLAN, organisation="Benchmark side by side").code
+    store.close()
+    connector = aiohttp.TCPConnector(limit=0)
+    timeout = aiohttp.ClientTimeout(total=600)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()) \
+            as http:
+        hall = Hall(server, code, n, args.rate)
+        hall.http = http
+        students = [Student(hall, i) for i in range(n)]
+        t0 = mono()
+        tasks = [asyncio.ensure_future(s.run(t0)) for s in students]
+        while hall.joined < n and mono() < t0 + 120 and not all(t.done() for t in tasks):
+            await asyncio.sleep(0.02)
+        rss_students = sampler.rss()[0] / 2**20
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        join_ms = [1000 * s.join["total"] for s in students if s.join]
+        log(f"  {len(join_ms)}/{n} students had their first state; median {common.pct(join_ms, 50):.0f} ms")
+
+        await asyncio.sleep(1.0)
+        before = sampler.rss()
+        cpu0 = sampler.cpu()
+        page = server.url(f"voila/render/bench-tiny.ipynb?token={server.token}")
+
+        async def view():
+            t = mono()
+            async with http.get(page) as r:
+                first = None
+                body = b""
+                async for chunk in r.content.iter_any():
+                    first = first or mono()
+                    body += chunk
+                return {"status": r.status, "ms": 1000 * (mono() - t), "ttfb_ms": 1000 * ((first or mono()) - t),
+                        "widget": VIEW_MIME in body.decode(errors="replace"), "bytes": len(body)}
+
+        t1 = mono()
+        views = await asyncio.gather(*[view() for _ in range(n)], return_exceptions=True)
+        t2 = mono()
+        await asyncio.sleep(1.0)
+        peak = sampler.peak(t1, mono())
+        cpu_voila = sampler.cpu() - cpu0
+        good = [v for v in views if isinstance(v, dict) and v["status"] == 200 and v["widget"]]
+        log(f"  {len(good)}/{n} Voila views rendered with their widget; median "
+            f"{common.pct([v['ms'] for v in good], 50) or 0:.0f} ms")
+        # Voila keeps each view's kernel until its page goes away: shut them down.
+        async with http.get(server.url(f"api/kernels?token={server.token}")) as r:
+            kernels = await r.json() if r.status == 200 else []
+        for k in kernels:
+            async with http.delete(server.url(f"api/kernels/{k['id']}?token={server.token}")) as r:
+                await r.read()
+    return {
+        "n": n,
+        "students_ms": common.summary(join_ms, (50, 95)), "students_server_rss_mb": rss_students,
+        "voila_ms": common.summary([v["ms"] for v in good], (50, 95)),
+        "voila_ttfb_ms": common.summary([v["ttfb_ms"] for v in good], (50, 95)),
+        "voila_ok": len(good), "voila_errors": [repr(v)[:200] for v in views if v not in good][:5],
+        "voila_page_bytes": common.pct([v["bytes"] for v in good], 50),
+        "voila_wall_s": t2 - t1, "voila_cpu_s": cpu_voila, "kernels": len(kernels),
+        "server_rss_before_mb": before[0] / 2**20, "voila_peak": peak,
+        "voila_rss_per_view_mb": ((peak.get("total_rss_mb") or 0) - (before[0] + before[1]) / 2**20) / max(n, 1),
+    }
+
+
+# -- one run, and the whole benchmark ---------------------------------------------------
+def one_run(args, run: int, log) -> dict:
+    import toolkit
+    work = Path(tempfile.mkdtemp(prefix="hall-"))
+    if args.db:
+        db_url = args.db
+        common_check_empty(db_url)
+    else:
+        db_url = f"sqlite:///{work / 'hall.db'}"
+    toolkit.open_store(db_url).close()
+    notebooks = work / "notebooks"
+    notebooks.mkdir()
+    (notebooks / "bench-tiny.ipynb").write_text(json.dumps(TINY))
+    extra = [f"--ServerApp.root_dir={notebooks}", *args.server_arg]
+    server = common.start_server(work, db_url, args=extra)
+    sampler = common.ProcessSampler(server.process.pid).start()
+    try:
+        log(f"run {run}: toolkit serve pid {server.process.pid} at {server.base_url}, store {db_url}")
+        result = {"hall": asyncio.run(hall_run(args, server, db_url, sampler, log))}
+        if args.voila:
+            result["side_by_side"] = asyncio.run(side_by_side(args, server, db_url, sampler, log))
+        result["server_idle_rss_mb"] = sampler.samples[0][1] / 2**20 if sampler.samples else None
+        return result
+    finally:
+        sampler.stop()
+        server.stop()
+        if args.db:
+            reset_pg(db_url)
+
+
+def common_check_empty(db_url: str) -> None:
+    from sqlalchemy import create_engine, inspect
+    engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
+    names = inspect(engine).get_table_names()
+    engine.dispose()
+    if names and "sessions" in names:
+        reset_pg(db_url)
+
+
+def reset_pg(db_url: str) -> None:
+    """Drop the toolkit's tables from a benchmark database so each run starts empty."""
+    from sqlalchemy import create_engine, text
+    engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as conn:
+        for table in ("questions", "responses", "devices", "sessions", "snapshots", "toolkit_meta"):
+            conn.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    engine.dispose()
+
+
+TARGETS = [  # (label, path, limit, unit)
+    ("students joined", ("hall", "joined"), None, ""),
+    ("join to first state p50", ("hall", "join_ms", "p50"), None, " ms"),
+    ("join to first state p95", ("hall", "join_ms", "p95"), 300, " ms"),
+    ("answers/s achieved (median over activities)", ("hall", "answers", "achieved_rate_median"), None, ""),
+    ("answer ack p50", ("hall", "answer_ms", "p50"), None, " ms"),
+    ("answer ack p95", ("hall", "answer_ms", "p95"), None, " ms"),
+    ("answer ack p99", ("hall", "answer_ms", "p99"), 200, " ms"),
+    ("change -> a student notified p95", ("hall", "notify_each_ms", "p95"), None, " ms"),
+    ("change -> every student notified p95 (over changes)", ("hall", "notify_all_ms", "p95"), 1000, " ms"),
+    ("answer ack -> facilitator read shows it p50", ("hall", "chart_visible_ms", "p50"), None, " ms"),
+    ("answer ack -> facilitator read shows it p95", ("hall", "chart_visible_ms", "p95"), None, " ms"),
+    ("facilitator fingerprint read p95", ("hall", "chart_fingerprint_ms", "p95"), None, " ms"),
+    ("facilitator session.responses() read p95", ("hall", "chart_responses_read_ms", "p95"), None, " ms"),
+    ("server RSS peak", ("hall", "server", "rss_mb"), 300, " MB"),
+    ("server CPU while joining", ("hall", "server", "cpu_pct_join"), None, " %"),
+    ("server CPU during the session", ("hall", "server", "cpu_pct_session"), None, " %"),
+    ("load generator CPU while joining", ("hall", "loadgen", "cpu_pct_join"), None, " %"),
+    ("load generator CPU during the session", ("hall", "loadgen", "cpu_pct_session"), None, " %"),
+    ("side by side: students first state p50", ("side_by_side", "students_ms", "p50"), None, " ms"),
+    ("side by side: students first state p95", ("side_by_side", "students_ms", "p95"), None, " ms"),
+    ("side by side: Voila page with widget p50", ("side_by_side", "voila_ms", "p50"), None, " ms"),
+    ("side by side: Voila page with widget p95", ("side_by_side", "voila_ms", "p95"), None, " ms"),
+    ("side by side: Voila server+kernels RSS peak", ("side_by_side", "voila_peak", "total_rss_mb"), None, " MB"),
+    ("side by side: Voila RSS per view", ("side_by_side", "voila_rss_per_view_mb"), None, " MB"),
+]
+
+
+def dig(data, path):
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def report(runs: list[dict]) -> str:
+    lines = ["| measure | result: median (min-max) | target |", "| --- | --- | --- |"]
+    for label, path, limit, unit in TARGETS:
+        s = common.spread([dig(r, path) for r in runs])
+        if s["median"] is None:
+            continue
+        verdict = ""
+        if limit is not None:
+            verdict = f"<= {limit:,}{unit}: " + ("met" if s["median"] <= limit else "**missed**")
+        lines.append(f"| {label} | {common.fmt_spread(s, unit)} | {verdict} |")
+    ratio = [dig(r, ("side_by_side", "voila_ms", "p50")) / dig(r, ("side_by_side", "students_ms", "p50"))
+             for r in runs if dig(r, ("side_by_side", "voila_ms", "p50")) and dig(r, ("side_by_side", "students_ms",
+                                                                                      "p50"))]
+    if ratio:
+        lines.append(f"| side by side: Voila / students, median time | {common.fmt_spread(common.spread(ratio), 'x')}"
+                     " | |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    if argv is None and len(sys.argv) > 1 and sys.argv[1] == "--facilitator-reader":
+        return facilitator_reader(sys.argv[2], sys.argv[3], sys.argv[4], 0.05)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--students", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=500.0, help="target answers per second across the hall")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--voila", type=int, default=30, help="students and Voila views side by side (0: skip)")
+    parser.add_argument("--no-voila", dest="voila", action="store_const", const=0)
+    parser.add_argument("--db", default=None, help="an EMPTY PostgreSQL database URL (default: a fresh SQLite file)")
+    parser.add_argument("--server-arg", action="append", default=[],
+                        help="extra option for toolkit serve, e.g. --server-arg=--ToolkitApp.watch_interval=0.2")
+    parser.add_argument("--label", default="", help="a name for this run in the results file")
+    parser.add_argument("--quick", action="store_true", help="200 students, 1 run, 5 Voila views")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.students, args.runs, args.voila = min(args.students, 200), 1, min(args.voila, 5)
+        args.rate = min(args.rate, 100)
+
+    def log(msg):
+        print(msg, flush=True)
+
+    info = common.machine()
+    log(f"hall: {args.students} students, {args.rate:.0f} answers/s, {args.runs} run(s); machine {info}")
+    runs = []
+    for i in range(1, args.runs + 1):
+        runs.append(one_run(args, i, log))
+        log(json.dumps(runs[-1], indent=1, default=str)[:4000])
+    table = report(runs)
+    path = common.save("hall", {"label": args.label, "args": vars(args), "machine": info, "runs": runs,
+                                "table": table})
+    print(table)
+    print(f"results: {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 import toolkit
+from toolkit import config, safeguarding
 from toolkit.content import Programme
-from toolkit import config
 from toolkit.errors import BadRequest, Busy, ConfigError, Conflict, Invalid, NotFound, StoreError
 from toolkit.store import Store, codes
 from toolkit.store.engine import reading
@@ -498,6 +498,23 @@ def test_the_questions_box_holds_questions_for_approval_and_flags_possible_discl
         store.set_question_status(10_000, "approved")
 
 
+@pytest.mark.parametrize("text, flagged", [
+    ("What does grooming mean?", False),
+    ("What counts as exploitation?", False),
+    ("He made me promise to keep it secret", True),
+    ("I\u2019m scared of him", True),  # a phone's curly apostrophe
+    ("is self\u2013harm common", True),  # and its en dash
+    ("Is it ok to have an OLDER   boyfriend", True),
+    ("my friend goes to parties with older lads", True),
+])
+def test_questions_that_may_be_disclosures_are_flagged(store, programme, text, flagged):
+    session = store.start_session(programme)
+    store.submit_question(session.code, text)
+    (question,) = session.questions()
+    assert question["flagged"] is flagged
+    assert safeguarding.may_be_disclosure(text) is flagged
+
+
 @pytest.mark.parametrize("text, error, says", [
     ("", Invalid, "empty"), ("   \n ", Invalid, "empty"), ("x" * 281, Invalid, "at most 280 characters"),
     (42, Invalid, "a question is text")])
@@ -792,3 +809,43 @@ def test_an_in_memory_store_runs_a_session_shared_between_threads(programme):
         assert count(store, devices, session_id=session.id) == 0
     finally:
         store.close()
+
+
+# -- ending while a phone joins ---------------------------------------------------------------
+
+@pytest.mark.postgres
+def test_a_phone_joining_as_the_session_ends_leaves_no_device_link(pg_url, programme, monkeypatch):
+    """The join reads the session, the facilitator ends it, then the join writes: the
+    write must see the end and refuse, or a device link would outlive the session."""
+    from toolkit.store import answers
+
+    store = Store(pg_url)
+    session = store.start_session(programme)
+    looked, go_on = threading.Event(), threading.Event()
+    original = answers.respondent_for
+
+    def pause_after_looking(conn, session_id, token):
+        found = original(conn, session_id, token)
+        if token == "late-phone":
+            looked.set()
+            assert go_on.wait(timeout=30)
+        return found
+
+    monkeypatch.setattr(answers, "respondent_for", pause_after_looking)
+    outcome = {}
+
+    def join():
+        try:
+            outcome["joined"] = store.join(session.code, "late-phone")
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test looks at
+            outcome["error"] = exc
+
+    phone = threading.Thread(target=join)
+    phone.start()
+    assert looked.wait(timeout=30)
+    session.end()
+    go_on.set()
+    phone.join(timeout=30)
+    assert isinstance(outcome.get("error"), Conflict), outcome
+    assert count(store, devices, session_id=session.id) == 0
+    store.close()

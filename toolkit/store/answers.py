@@ -65,9 +65,14 @@ def join(engine, code: str, token: str) -> tuple[str, int, bool]:
                 known = respondent_for(conn, row.id, token)
                 if known is not None:
                     return row.id, known, False
-                number = conn.execute(update(sessions).where(sessions.c.id == row.id)
+                # The status test is part of the write, not only of the read above: on
+                # PostgreSQL the session may have ended since, and a device link made now
+                # would outlive the end that was meant to destroy them all.
+                number = conn.execute(update(sessions).where(sessions.c.id == row.id, sessions.c.status != "ended")
                                       .values(respondents=sessions.c.respondents + 1)
-                                      .returning(sessions.c.respondents)).scalar_one()
+                                      .returning(sessions.c.respondents)).scalar()
+                if number is None:
+                    raise Conflict("this session has ended")
                 conn.execute(insert(devices).values(session_id=row.id, token_hash=token_hash(row.id, token),
                                                     respondent=number))
                 return row.id, number, True

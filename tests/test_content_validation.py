@@ -3,6 +3,7 @@ line, item and field, all in one pass, and ``toolkit check`` never shows a trace
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -420,6 +421,17 @@ def test_a_missing_file_and_a_folder_are_named(tmp_path):
     results = check_files([tmp_path / "nope.yaml", tmp_path])
     assert results[str(tmp_path / "nope.yaml")][0].message == "no such file"
     assert "is a folder" in results[str(tmp_path)][0].message
+
+
+def test_a_pipe_and_a_huge_file_are_refused_without_reading_them(tmp_path):
+    pipe = tmp_path / "pipe.yaml"
+    os.mkfifo(pipe)  # reading it would wait for a writer forever
+    huge = tmp_path / "video.yaml"
+    with huge.open("wb") as f:
+        f.truncate(50_000_000)
+    results = check_files([pipe, huge])
+    assert "is not a regular file" in results[str(pipe)][0].message
+    assert "is too large to be a content file" in results[str(huge)][0].message
 
 
 def test_load_file_raises_every_problem_at_once(files):

@@ -8,6 +8,7 @@ fix a file in one pass.
 from __future__ import annotations
 
 import datetime
+import stat
 from pathlib import Path
 
 import yaml
@@ -109,10 +110,21 @@ class _Located:
         return self.lines.get(path)
 
 
+# The largest shipped deck is a few kilobytes; anything near this is some other file.
+MAX_BYTES = 2_000_000
+
+
 def read_yaml(path: Path) -> _Located:
     """Parse a YAML file, turning empty and broken files into ContentError."""
     name = str(path)
     try:
+        info = Path(path).stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):  # a pipe or device would never end
+            raise ContentError([Problem(name, "is not a regular file")])
+        if info.st_size > MAX_BYTES:
+            raise ContentError([Problem(name, f"is too large to be a content file ({info.st_size:,} bytes)")])
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ContentError([Problem(name, "no such file")]) from None

@@ -166,7 +166,7 @@ def ask(engine, programme_for, code: str, text: str) -> int:
     if not text:
         raise Invalid("the question is empty")
     with busy_as_error(), engine.begin() as conn:
-        row = live_row(conn, code)
+        row = live_row(conn, code, lock=True)  # so a question cannot slip in after the end
         if row.status == "ended":
             raise Conflict("this session has ended")
         programme = programme_for(row.snapshot_id, conn)

@@ -15,10 +15,12 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import func, select
 
+from . import config
 from .content import Library, Programme, resolve_plan
 from .errors import Conflict
 from .store.bulk import get_meta, set_meta, write_sessions
@@ -100,6 +102,23 @@ def shipped_programmes(library: Library | None = None) -> list[Programme]:
     return programmes
 
 
+def programmes_for(plans) -> list[Programme]:
+    """Resolve plans named on the command line: ids from the library, or plan files. A
+    plan file's deck and poll bank are looked for beside it first (``../decks``,
+    ``../polls``, ``../help``, the layout of a content folder), then in the library."""
+    programmes = []
+    for plan in plans:
+        path = Path(plan)
+        library = Library()
+        if path.suffix in (".yaml", ".yml") or path.exists():
+            root = path.resolve().parent.parent
+            near = {"deck": [root / "decks"], "polls": [root / "polls"], "plan": [path.resolve().parent],
+                    "help": [root / "help"]}
+            library = Library({kind: near.get(kind, []) + dirs for kind, dirs in config.content_dirs().items()})
+        programmes.append(resolve_plan(plan, library))
+    return programmes
+
+
 def simulate(store, sessions: int = 120, programmes: list[Programme] | None = None, seed: int | None = None,
              now: datetime | None = None, append: bool = False, progress=None) -> DemoResult:
     """Write ``sessions`` simulated ended sessions into ``store``; returns what was written.
@@ -108,11 +127,7 @@ def simulate(store, sessions: int = 120, programmes: list[Programme] | None = No
     answers mixed into real ones could not be told apart. ``progress(n)`` is called
     after each batch with the number of sessions just written.
     """
-    with reading(store.engine) as conn:
-        existing = conn.execute(select(func.count()).select_from(sessions_table)).scalar_one()
-    if existing and not append:
-        raise Conflict(f"the store at {store!r} already holds {existing} session(s); simulated sessions would "
-                       "mix with them. Use an empty --db, or --append to add them anyway.")
+    refuse_mixing(store, append)
     programmes = programmes or shipped_programmes()
     rng = np.random.default_rng(seed)
     pick = random.Random(seed)
@@ -137,6 +152,15 @@ def simulate(store, sessions: int = 120, programmes: list[Programme] | None = No
         before = int(get_meta(conn, DEMO_KEY) or 0)
         set_meta(conn, DEMO_KEY, str(before + result.sessions))
     return result
+
+
+def refuse_mixing(store, append: bool = False) -> None:
+    """Raise Conflict when ``store`` already holds sessions (unless ``append``)."""
+    with reading(store.engine) as conn:
+        existing = conn.execute(select(func.count()).select_from(sessions_table)).scalar_one()
+    if existing and not append:
+        raise Conflict(f"the store at {store!r} already holds {existing} session(s); simulated sessions would "
+                       "mix with them. Use an empty --db, or --append to add them anyway.")
 
 
 def demo_sessions(store) -> int:

@@ -1,0 +1,155 @@
+"""No trend figure ever rests on fewer respondents than the threshold, whatever the answers.
+
+Hypothesis draws random sets of sessions (sizes, labels, dates, who answered what) and a
+random threshold and filter; every table the trends page can show is then checked
+against counts recomputed here from the raw answers: a row that is shown rests on at
+least the threshold of distinct (session, respondent) pairs, and a hidden row shows no
+figure at all.
+"""
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from toolkit.analysis import trends as T
+from toolkit.store.frames import RESPONSE_COLUMNS
+
+CARDS = {"c1": ("exploitative", "online"), "c2": ("healthy", "none"), "c3": ("warning", "peer")}
+VALUES = ["healthy", "warning", "exploitative", "not_sure"]
+LABELS = {"organisation": ["A", "B", None], "group": ["G1", "G2"], "age_band": ["11-13", "14-16"],
+          "setting": ["School", "Club"], "facilitator": ["F1", "F2"]}
+MONTHS = ["2026-01-15", "2026-02-15", "2026-03-15"]
+
+
+@st.composite
+def answer_sets(draw):
+    rows = []
+    for s in range(draw(st.integers(1, 6))):
+        labels = {name: draw(st.sampled_from(options)) for name, options in LABELS.items()}
+        date = draw(st.sampled_from(MONTHS))
+        size = draw(st.integers(1, 9))
+        base = dict(session_id=f"s{s}", code=f"s{s}", plan_id="plan", deck_id="deck", session_date=date,
+                    answered_at=date, **labels)
+        for r in range(1, size + 1):
+            for card in draw(st.lists(st.sampled_from(sorted(CARDS)), unique=True, max_size=3)):
+                kind = draw(st.sampled_from(["card", "sort"]))
+                expected, model = CARDS[card]
+                value = draw(st.sampled_from(VALUES))
+                rows.append({**base, "activity_id": f"{kind}-{card}", "activity_kind": kind, "phase": None,
+                             "item_id": card, "item_type": "card", "respondent": r, "value": value,
+                             "expected": expected, "correct": value == expected, "model": model})
+            for phase in draw(st.lists(st.sampled_from(["baseline", "endpoint"]), unique=True)):
+                rows.append({**base, "activity_id": f"{phase}-conf", "activity_kind": "poll", "phase": phase,
+                             "item_id": "conf", "item_type": "scale", "respondent": r,
+                             "value": str(draw(st.integers(1, 5))), "expected": None, "correct": None,
+                             "model": None})
+                value = draw(st.sampled_from(["myth", "fact"]))
+                if draw(st.booleans()):
+                    rows.append({**base, "activity_id": f"{phase}-myth", "activity_kind": "poll", "phase": phase,
+                                 "item_id": "myth", "item_type": "single", "respondent": r, "value": value,
+                                 "expected": "myth", "correct": value == "myth", "model": None})
+    frame = pd.DataFrame(rows, columns=RESPONSE_COLUMNS)
+    frame["session_date"] = pd.to_datetime(frame["session_date"], utc=True)
+    return frame
+
+
+def pairs(rows: pd.DataFrame) -> pd.Series:
+    return rows["session_id"].astype(str) + "#" + rows["respondent"].astype(str)
+
+
+def true_respondents(rows: pd.DataFrame, keys: list[str]) -> dict:
+    if rows.empty:
+        return {}
+    work = rows.assign(_p=pairs(rows), month=T.month_of(rows))
+    for key in keys:
+        if key != "month":
+            work[key] = work[key].astype(object).where(work[key].notna(), T.NOT_SET)
+    counts = work.groupby(keys, dropna=False)["_p"].nunique()
+    return {k if isinstance(k, tuple) else (k,): v for k, v in counts.items()}
+
+
+FIGURES = {"sessions", "respondents", "answers", "median_per_session", "match", "not_sure", "cards", "put_as",
+           "put_as_share", "baseline", "endpoint", "change", "paired", "paired_change", "baseline_n", "endpoint_n"}
+
+
+def assert_hidden_rows_are_blank(table: pd.DataFrame) -> None:
+    figures = [c for c in table.columns if c in FIGURES or c.startswith("share_")]
+    hidden = table[table["suppressed"]]
+    assert hidden[figures].isna().all().all(), hidden
+
+
+def assert_shown_rows_rest_on_enough(table, rows, keys, k) -> None:
+    truth = true_respondents(rows, keys)
+    for _, row in table[~table["suppressed"]].iterrows():
+        key = tuple(row[c] for c in keys)
+        assert truth.get(key, 0) >= k, (key, truth.get(key), k)
+        assert row["respondents"] == truth[key]
+
+
+def check_all(rows: pd.DataFrame, k: int) -> None:
+    cards = rows[rows["activity_kind"].isin(["card", "sort"])] if not rows.empty else rows
+
+    head = T.headline(rows, min_group_size=k)
+    assert_hidden_rows_are_blank(head)
+    if not head["suppressed"].iloc[0]:
+        assert head["respondents"].iloc[0] == pairs(rows).nunique() >= k
+
+    months = T.sessions_by_month(rows, min_group_size=k)
+    assert_hidden_rows_are_blank(months)
+    assert_shown_rows_rest_on_enough(months, rows, ["month"], k)
+
+    sizes = T.respondents_per_session(rows, min_group_size=k)
+    assert_hidden_rows_are_blank(sizes)
+    assert (sizes.loc[~sizes["suppressed"], "respondents"] >= k).all()
+
+    table = T.card_match_by_month(rows, min_group_size=k)
+    assert_hidden_rows_are_blank(table)
+    assert_shown_rows_rest_on_enough(table, cards, ["deck_id", "item_id", "month"], k)
+
+    table = T.misjudged_cards(rows, min_group_size=k)
+    assert_hidden_rows_are_blank(table)
+    assert_shown_rows_rest_on_enough(table, cards, ["deck_id", "item_id"], k)
+
+    for by in ([], ["age_band"], ["organisation", "group"]):
+        table = T.accuracy_by_model(rows, by=by, min_group_size=k)
+        assert_hidden_rows_are_blank(table)
+        assert_shown_rows_rest_on_enough(table, cards, by + ["model"], k)
+
+    for by in ([], ["month"], ["organisation", "group"], ["facilitator"]):
+        table = T.change_by(rows, by=by, min_group_size=k)
+        assert_hidden_rows_are_blank(table)
+        ends = rows[rows["phase"].isin(["baseline", "endpoint"])] if not rows.empty else rows
+        for phase, column in (("baseline", "baseline_n"), ("endpoint", "endpoint_n")):
+            truth = true_respondents(ends[ends["phase"] == phase], by + ["item_id"]) if not ends.empty else {}
+            for _, row in table[~table["suppressed"]].iterrows():
+                assert truth.get(tuple(row[c] for c in by + ["item_id"]), 0) >= k
+                assert row[column] >= k
+        shown_pairs = table[table["paired_change"].notna()]
+        assert (shown_pairs["paired"] >= k).all()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=answer_sets(), k=st.integers(1, 7), org=st.sampled_from([None, "A", "B", T.NOT_SET]),
+       month=st.sampled_from([None, "2026-02-01"]))
+def test_no_table_shows_a_group_below_the_threshold(rows, k, org, month):
+    selected = T.filter_responses(rows, organisation=org, since=month)
+    check_all(selected, k)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=answer_sets())
+def test_no_table_has_a_row_per_answer_or_per_student(rows):
+    for name in ("headline", "sessions_by_month", "respondents_per_session", "card_match_by_month",
+                 "misjudged_cards", "accuracy_by_model", "change_by"):
+        table = getattr(T, name)(rows, min_group_size=1)
+        assert "respondent" not in table.columns and "value" not in table.columns
+        # One row per group at most: never more rows than distinct students and items.
+        assert len(table) <= max(1, len(rows.drop_duplicates(["item_id", "session_id"])) * 3 + 12)
+
+
+def test_the_default_threshold_is_five():
+    rows = pd.DataFrame([{c: None for c in RESPONSE_COLUMNS}]).iloc[:0]
+    assert T.threshold() == 5
+    assert T.headline(rows)["suppressed"].iloc[0]  # nobody at all is fewer than five
+    assert np.isnan(float(T.headline(rows)["median_per_session"].iloc[0]))

@@ -69,5 +69,75 @@ def check(files):
         sys.exit(1)
 
 
+_DB_HELP = "Database URL. Default: TOOLKIT_DB_URL, else SQLite at sessions/toolkit.db."
+
+
+@main.command()
+@click.option("--db", "db_url", default=None, metavar="URL", help=_DB_HELP)
+@click.option("--sessions", "count", default=120, show_default=True, type=click.IntRange(1, 100_000),
+              help="How many simulated sessions to write.")
+@click.option("--plan", "plans", multiple=True, metavar="PLAN",
+              help="A plan (file or id) to simulate instead of the shipped ones; repeat for several.")
+@click.option("--seed", type=int, default=None, help="Make the simulation repeatable.")
+@click.option("--append", is_flag=True, help="Add to a store that already holds sessions.")
+def demo(db_url, count, plans, seed, append):
+    """Fill a store with simulated sessions from the past twelve months, for the trends
+    dashboard: fictional schools and youth clubs, their groups and facilitators."""
+    import time
+
+    from .demo import programmes_for, refuse_mixing, simulate
+    from .store import open_store
+    store = open_store(db_url)
+    refuse_mixing(store, append)
+    programmes = programmes_for(plans) if plans else None
+    started = time.perf_counter()
+    with click.progressbar(length=count, label="Simulating sessions", show_pos=True) as bar:
+        result = simulate(store, sessions=count, programmes=programmes, seed=seed, append=append,
+                          progress=bar.update)
+    click.echo(f"Wrote {result.sessions} sessions ({result.responses:,} answers, {result.questions} approved "
+               f"questions) to {store!r} in {time.perf_counter() - started:.1f} s.")
+
+
+@main.command("export")
+@click.option("--db", "db_url", default=None, metavar="URL", help=_DB_HELP)
+@click.option("--session", "code", default=None, metavar="CODE", help="Only this session (its join code).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="PATH",
+              help="A .csv file for every answer in one table; otherwise a session bundle (.json or .json.gz) "
+                   "for toolkit import.")
+def export_command(db_url, code, output):
+    """Export answers as CSV, or sessions as a bundle to import into another store."""
+    from .store import open_store
+    store = open_store(db_url)
+    if output.lower().endswith(".csv"):
+        from .analysis import tidy_export
+        frame = tidy_export(store.responses(code=code) if code else store.responses())
+        frame.to_csv(output, index=False)
+        click.echo(f"Wrote {len(frame):,} answers to {output}.")
+        return
+    from .bundle import export_bundle
+    counts = export_bundle(store, output, code=code)
+    click.echo(f"Wrote {counts['sessions']} session{'s' if counts['sessions'] != 1 else ''} "
+               f"({counts['responses']:,} answers, {counts['questions']} approved questions) to {output}.")
+
+
+@main.command("import")
+@click.option("--db", "db_url", default=None, metavar="URL", help=_DB_HELP)
+@click.argument("bundles", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def import_command(db_url, bundles):
+    """Merge session bundles from other laptops into this store.
+
+    Importing a bundle twice changes nothing. A session already here with different
+    answers is reported and kept as it is (exit status 1). A broken bundle is refused
+    whole, with nothing written.
+    """
+    from .bundle import import_bundles
+    from .store import open_store
+    report = import_bundles(open_store(db_url), list(bundles))
+    for line in report.lines():
+        click.echo(line)
+    if report.conflicts:
+        sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

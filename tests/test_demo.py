@@ -1,6 +1,8 @@
 """Simulated sessions for the trends page: plausible groups, dates, class sizes and answers."""
 
+import json
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,6 +15,7 @@ from toolkit.dashboards import trends_data
 from toolkit.store import Store
 
 FIXTURE_PLAN = "tests/fixtures/content/plans/mini-plan.yaml"
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +114,27 @@ def test_the_cli_fills_an_empty_store_and_refuses_to_mix(tmp_path):
     assert again.exit_code == 2 and "already holds 3 session(s)" in again.output
     more = runner.invoke(main, ["demo", "--db", url, "--sessions", "2", "--plan", FIXTURE_PLAN, "--append"])
     assert more.exit_code == 0 and len(Store(url).sessions()) == 5
+
+
+@pytest.mark.parametrize("name", ["trends.ipynb", "explore.ipynb"])
+def test_notebooks_are_committed_clean(name):
+    notebook = json.loads((NOTEBOOKS / name).read_text())
+    code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
+    if name == "trends.ipynb":
+        assert len(code) == 1 and "from toolkit.dashboards.trends import show" in "".join(code[0]["source"])
+
+
+def test_the_explore_notebook_runs_on_demo_data(filled, monkeypatch):
+    import nbclient
+    import nbformat
+    store, _, _ = filled
+    monkeypatch.setenv("TOOLKIT_DB_URL", store.url)
+    notebook = nbformat.read(NOTEBOOKS / "explore.ipynb", as_version=4)
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    charts = [o for o in outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
+    assert len(charts) >= 4
+    assert any("60 sessions" in o.get("text", "") for o in outputs)

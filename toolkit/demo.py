@@ -187,8 +187,8 @@ def _plan_for(programmes: list[Programme], band: str, setting: str, rng) -> int:
         if audience == band:
             score += 3
         if "youth" in prog.plan["id"]:
-            score += 4 if setting == "Youth club" else -0.9
-        scores.append(max(score, 0.05))
+            score = score + 4 if setting == "Youth club" else 0.02  # a club's plan, rarely used elsewhere
+        scores.append(score)
     p = np.array(scores) / sum(scores)
     return int(rng.choice(len(programmes), p=p))
 

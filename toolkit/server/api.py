@@ -48,7 +48,9 @@ class Join(BodyMixin, StudentAPIHandler):
         token = self.device_token(create=True)
         _, _, new = await self.guarded(lambda: self.ctx.run(self.ctx.store.join, code, token))
         _, state = await self.lookup(code)
-        self.write_json({**state, "mine": await self.my_answers(code, state)}, status=201 if new else 200)
+        # A device joining for the first time has no answers yet: spare the hall's joins a read.
+        mine = {} if new else await self.my_answers(code, state)
+        self.write_json({**state, "mine": mine}, status=201 if new else 200)
 
 
 class Responses(BodyMixin, StudentAPIHandler):
@@ -131,7 +133,7 @@ class Events(StudentAPIHandler):
             self.finish(set_content_type="text/event-stream; charset=utf-8")
 
     def send_state(self, state: dict) -> int:
-        self.write(f"id: {state['version']}\ndata: {json.dumps(state, separators=(',', ':'))}\n\n")
+        self.write(self.ctx.watcher.event(state))
         return state["version"]
 
     def on_connection_close(self) -> None:

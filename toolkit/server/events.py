@@ -10,6 +10,7 @@ nothing live is held only here.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import OrderedDict
 
@@ -17,7 +18,11 @@ log = logging.getLogger(__name__)
 
 
 class Subscriber:
-    """One connected student's stream: holds only the newest state not yet sent."""
+    """One connected student's stream: holds only the newest state not yet sent.
+
+    A hall holds thousands of these and wakes them all on every change, so waiting is a
+    bare future and a timer handle (``asyncio.wait_for`` would add a task per wait).
+    """
 
     CLOSED = object()
 
@@ -26,16 +31,23 @@ class Subscriber:
         self.code = code
         self._latest = None
         self._closed = False
-        self._ready = asyncio.Event()
+        self._ready = False
+        self._waiter: asyncio.Future | None = None
 
     def push(self, state: dict) -> None:
         # A slow phone skips intermediate states: only the newest one matters.
         self._latest = state
-        self._ready.set()
+        self._wake()
 
     def close(self) -> None:
         self._closed = True
-        self._ready.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        self._ready = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     @property
     def closed(self) -> bool:
@@ -43,15 +55,27 @@ class Subscriber:
 
     async def next(self, timeout: float):
         """The next state, None after ``timeout`` seconds without one, or ``CLOSED``."""
-        try:
-            await asyncio.wait_for(self._ready.wait(), timeout)
-        except asyncio.TimeoutError:
-            return None
-        self._ready.clear()
+        if not self._ready:
+            loop = asyncio.get_running_loop()
+            self._waiter = waiter = loop.create_future()
+            timer = loop.call_later(timeout, _expire, waiter)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                self._waiter = None
+            if not self._ready:
+                return None
+        self._ready = False
         if self._closed:
             return self.CLOSED
         state, self._latest = self._latest, None
         return state
+
+
+def _expire(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 class StateCache:
@@ -84,6 +108,9 @@ class Watcher:
         self._run = run  # runs a blocking store call off the event loop
         self.interval = interval
         self.cache = StateCache()
+        # The SSE text of recent states, made once however many students are sent it;
+        # keyed by the state object itself (live results change without a version bump).
+        self._events: OrderedDict[int, tuple[dict, str]] = OrderedDict()
         self._subscribers: dict[str, set[Subscriber]] = {}
         self._versions: dict[str, int] = {}
         self._task: asyncio.Task | None = None
@@ -100,6 +127,17 @@ class Watcher:
         state = await self._run(self.store.public_state, code)
         self.cache.put(session.id, state)
         return session.id, state
+
+    def event(self, state: dict) -> str:
+        """``state`` as one Server-Sent Event, encoded once for every subscriber sent it."""
+        found = self._events.get(id(state))
+        if found is not None and found[0] is state:
+            return found[1]
+        text = f"id: {state['version']}\ndata: {json.dumps(state, separators=(',', ':'))}\n\n"
+        self._events[id(state)] = (state, text)
+        while len(self._events) > 64:
+            self._events.popitem(last=False)
+        return text
 
     # -- subscribers -----------------------------------------------------------------
     def subscribe(self, session_id: str, code: str, version: int) -> Subscriber:

@@ -12,6 +12,7 @@ SQLite file to WAL rewrites its header, so that waits until ``prepare`` has look
 from __future__ import annotations
 
 import sqlite3
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,6 +32,8 @@ BUSY_TIMEOUT_MS = 30_000
 # Any fixed number: PostgreSQL advisory lock taken while creating or upgrading tables, so
 # several servers starting on one new database do not race each other.
 _PG_SCHEMA_LOCK = 0x746F6F6C
+_WRITER = "toolkit_writer"
+_WRITER_WAIT = 30.0
 
 
 def make_engine(url: str) -> Engine:
@@ -77,10 +80,38 @@ def _sqlite_engine(parsed) -> Engine:
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.close()
 
+    # Writers of this process queue here rather than in SQLite's busy handler, which polls
+    # with sleeps growing to 100 ms: with a hall of answers on eight threads that polling,
+    # not the writes, made the slowest answers wait seconds. Other processes still meet
+    # SQLite's own lock (and busy_timeout).
+    writer = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("readonly") else "BEGIN IMMEDIATE")
+        if conn.get_execution_options().get("readonly"):
+            conn.exec_driver_sql("BEGIN")
+            return
+        # Bounded like busy_timeout: should a release ever be missed, writes fall back to
+        # SQLite's locking instead of stopping.
+        held = writer.acquire(timeout=_WRITER_WAIT)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if held:
+                writer.release()
+            raise
+        if held:
+            conn.info[_WRITER] = writer
 
+    def _release(conn):
+        lock = conn.info.pop(_WRITER, None)
+        if lock is not None:
+            lock.release()
+
+    # Fired as the transaction ends (just before COMMIT or ROLLBACK is sent); a writer let in
+    # that early waits the moment the commit takes in SQLite's own lock.
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
     return engine
 
 

@@ -13,6 +13,7 @@ import json
 import math
 import sqlite3
 import threading
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
@@ -592,6 +593,19 @@ def test_public_state_never_shows_notes_and_shows_answers_only_after_reveal(stor
 
 # -- opening databases --------------------------------------------------------------------
 
+@contextmanager
+def plain_sqlite(path):
+    """A sqlite3 connection that commits and is closed on leaving: sqlite3's own context
+    manager only commits, and an open connection would checkpoint a WAL file whenever the
+    garbage collector got to it, changing the file under the test."""
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            yield conn
+    finally:
+        conn.close()
+
+
 def _digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -600,7 +614,7 @@ def test_a_new_database_is_created_with_its_folder(tmp_path):
     path = tmp_path / "new" / "folder" / "toolkit.db"
     store = toolkit.open_store(f"sqlite:///{path}")
     store.close()
-    with sqlite3.connect(path) as conn:
+    with plain_sqlite(path) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         meta = dict(conn.execute("SELECT key, value FROM toolkit_meta"))
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
@@ -618,18 +632,18 @@ def test_the_default_database_comes_from_the_environment(monkeypatch, tmp_path):
 
 def _newer(path):
     Store(f"sqlite:///{path}").close()
-    with sqlite3.connect(path) as conn:
+    with plain_sqlite(path) as conn:
         conn.execute("UPDATE toolkit_meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
 
 
 def _foreign(path):
-    with sqlite3.connect(path) as conn:
+    with plain_sqlite(path) as conn:
         conn.execute("CREATE TABLE pupils (name TEXT)")
         conn.execute("INSERT INTO pupils VALUES ('someone')")
 
 
 def _other_app(path):
-    with sqlite3.connect(path) as conn:
+    with plain_sqlite(path) as conn:
         conn.execute("CREATE TABLE toolkit_meta (key TEXT PRIMARY KEY, value TEXT)")
         conn.execute("INSERT INTO toolkit_meta VALUES ('app', 'gradebook'), ('schema_version', '1')")
 
@@ -640,7 +654,7 @@ def _corrupt(path):
 
 def _half_a_database(path):
     Store(f"sqlite:///{path}").close()
-    with sqlite3.connect(path) as conn:
+    with plain_sqlite(path) as conn:
         conn.execute("PRAGMA journal_mode = DELETE")
     data = path.read_bytes()
     path.write_bytes(data[:100] + bytes(len(data) - 100))
@@ -657,6 +671,7 @@ def test_a_database_that_is_not_ours_to_use_is_refused_and_left_untouched(tmp_pa
     path = tmp_path / "found.db"
     make(path)
     before, files = _digest(path), sorted(p.name for p in tmp_path.iterdir())
+    assert files == ["found.db"]
     with pytest.raises(StoreError, match=r"(?s)" + says.replace("(", r"\(").replace(")", r"\)")) as caught:
         toolkit.open_store(f"sqlite:///{path}")
     assert str(path) in str(caught.value)
@@ -666,12 +681,12 @@ def test_a_database_that_is_not_ours_to_use_is_refused_and_left_untouched(tmp_pa
 
 def test_a_version_0_database_is_upgraded(tmp_path):
     path = tmp_path / "old.db"
-    with sqlite3.connect(path) as conn:  # what the first release wrote: only its notes about itself
+    with plain_sqlite(path) as conn:  # what the first release wrote: only its notes about itself
         conn.execute("CREATE TABLE toolkit_meta (key VARCHAR(40) PRIMARY KEY, value TEXT NOT NULL)")
         conn.execute("INSERT INTO toolkit_meta VALUES ('app', 'workshop-toolkit'), ('schema_version', '0')")
     store = Store(f"sqlite:///{path}")
     store.close()
-    with sqlite3.connect(path) as conn:
+    with plain_sqlite(path) as conn:
         assert dict(conn.execute("SELECT key, value FROM toolkit_meta")) == {
             "app": "workshop-toolkit", "schema_version": str(SCHEMA_VERSION)}
         assert TOOLKIT_TABLES <= {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}

@@ -110,7 +110,7 @@ class Phone:
         return self.cookies.get("toolkit_device")
 
     async def request(self, method: str, path: str, *, json=None, body=None, headers=None, params=None,
-                      xsrf: bool = True, auth: str = ""):
+                      xsrf: bool = True, auth: str = "", **extra):
         import json as _json
         sent = {"Authorization": auth, "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         if xsrf and method != "GET":
@@ -122,6 +122,7 @@ class Phone:
         kwargs = {"body": body if body is not None else (b"" if method == "POST" else None)}
         if method == "GET":
             kwargs = {}
+        kwargs.update(extra)
         response = await self._fetch(*path.split("/"), method=method, headers=sent, params=params, raise_error=False,
                                      follow_redirects=False, allow_nonstandard_methods=True, **kwargs)
         for header in response.headers.get_list("Set-Cookie"):

@@ -82,7 +82,8 @@ class StudentMixin:
 
     def set_default_headers(self) -> None:
         super().set_default_headers()
-        self.set_header("Referrer-Policy", "no-referrer")
+        # Not "no-referrer": with it browsers send "Origin: null" and the XSRF origin check fails.
+        self.set_header("Referrer-Policy", "same-origin")
         self.set_header("X-Content-Type-Options", "nosniff")
 
     # -- the device ------------------------------------------------------------------
@@ -257,8 +258,8 @@ def _check_json(data) -> None:
                 stack.append((item, depth + 1))
 
 
-class StudentAPIHandler(StudentMixin, APIHandler):
-    """A JSON endpoint of the student API."""
+class JSONErrors:
+    """Errors as the one JSON shape: ``{"error": {"status", "kind", "message"}}``."""
 
     def write_error(self, status_code: int, **kwargs) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
@@ -266,7 +267,13 @@ class StudentAPIHandler(StudentMixin, APIHandler):
             self.set_status(exc.status)
             status_code = exc.status
         self.clear_header("Content-Disposition")
+        self.clear_header("Content-Encoding")
+        self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(self.error_body(status_code, exc)))
+
+
+class StudentAPIHandler(JSONErrors, StudentMixin, APIHandler):
+    """A JSON endpoint of the student API."""
 
     def write_json(self, data, status: int = 200) -> None:
         self.set_status(status)

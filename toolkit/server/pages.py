@@ -17,7 +17,7 @@ from tornado.escape import url_escape
 from ..errors import Conflict, Invalid, NotFound, ToolkitError, TooManyRequests
 from ..store.codes import display, normalise
 from . import screens
-from .base import BodyMixin, StudentPageHandler
+from .base import BodyMixin, JSONErrors, StudentPageHandler
 from .qr import join_qr_svg
 
 REFRESH_SECONDS = 10  # without JavaScript, waiting screens reload themselves this often
@@ -202,7 +202,7 @@ class JoinPage(BodyMixin, StudentPageHandler):
         self.render_page("enter", None, error=message[:1].upper() + message[1:], help_=self.ctx.help)
 
 
-class Static(StudentPageHandler):
+class Static(JSONErrors, StudentPageHandler):
     """``GET toolkit/static/{name}``: the page's one stylesheet and one script."""
 
     @allow_unauthenticated

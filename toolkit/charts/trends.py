@@ -16,6 +16,7 @@ from ..analysis.trends import threshold
 from .style import FONT, LAYOUT, NEUTRAL, SUPPRESSED, wrap
 
 HIDDEN_TEXT = "#7B8794"
+MONTH_BAR = 20 * 24 * 3600 * 1000  # a bar 20 days wide, in the milliseconds of a date axis
 ACCENT = "#1565C0"
 CHANGE_UP = "#1565C0"
 # Calm, colour-blind-safe line colours for questions.
@@ -84,12 +85,17 @@ def _month_label(month: str) -> str:
     return pd.Period(month, freq="M").strftime("%b %Y")
 
 
-def _hidden_bars(fig, x, top: float, horizontal: bool = False, row=None, col=None):
+def _count_ticks(top: float) -> dict:
+    """Whole-number ticks for counts (plotly would label 0.2, 0.4… for a count of one)."""
+    return dict(dtick=1, tickformat="d") if top <= 8 else dict(tickformat=",d")
+
+
+def _hidden_bars(fig, x, top: float, horizontal: bool = False, width=None):
     """Grey full-length placeholders where a bar is hidden."""
     if not len(x):
         return
     size = [top] * len(x)
-    kwargs = dict(marker_color=SUPPRESSED, text=["hidden"] * len(x), textposition="inside",
+    kwargs = dict(marker_color=SUPPRESSED, width=[width] * len(x) if width else None, text=["hidden"] * len(x), textposition="inside",
                   insidetextanchor="middle", textfont=dict(color=HIDDEN_TEXT, size=12), name="hidden",
                   hovertemplate="hidden: too few respondents<extra></extra>", showlegend=False)
     if horizontal:
@@ -108,15 +114,20 @@ def sessions_chart(table: pd.DataFrame, title: str = "Sessions per month",
     shown = table[~table["suppressed"]]
     hidden = table[table["suppressed"]]
     fig.add_bar(x=_month_dates(shown["month"]), y=shown["sessions"].astype(float), marker_color=ACCENT,
+                width=[MONTH_BAR] * len(shown),
                 text=shown["sessions"].astype(str), textposition="outside", cliponaxis=False,
                 customdata=np.stack([shown["respondents"].astype(float), shown["answers"].astype(float)], axis=-1)
                 if len(shown) else None,
                 hovertemplate="%{x|%B %Y}: %{y} sessions<br>%{customdata[0]:,.0f} respondents, "
                               "%{customdata[1]:,.0f} answers<extra></extra>")
     top = float(shown["sessions"].max()) if len(shown) else 1.0
-    _hidden_bars(fig, _month_dates(hidden["month"]), top)
-    fig.update_xaxes(tickformat="%b<br>%Y", dtick="M1", title_text=None)
-    fig.update_yaxes(title_text="sessions", rangemode="tozero")
+    _hidden_bars(fig, _month_dates(hidden["month"]), top, width=MONTH_BAR)
+    months = _all_months(table["month"])
+    first, last = pd.Timestamp(months[0] + "-01"), pd.Timestamp(months[-1] + "-01")
+    # A fixed bar width and range: a few months far apart would otherwise get bars months wide.
+    fig.update_xaxes(tickformat="%b<br>%Y", dtick="M1", title_text=None,
+                     range=[first - pd.Timedelta(days=20), last + pd.Timedelta(days=20)])
+    fig.update_yaxes(title_text="sessions", rangemode="tozero", **_count_ticks(top))
     fig.update_layout(bargap=0.25)
     return hidden_note(fig, len(hidden), min_group_size, "months" if len(hidden) > 1 else "month")
 
@@ -136,7 +147,7 @@ def size_chart(table: pd.DataFrame, title: str = "Respondents per session",
     _hidden_bars(fig, hidden["band"], top)
     fig.update_xaxes(title_text="respondents in the session", type="category",
                      categoryorder="array", categoryarray=list(table["band"]))
-    fig.update_yaxes(title_text="sessions", rangemode="tozero")
+    fig.update_yaxes(title_text="sessions", rangemode="tozero", **_count_ticks(top))
     return hidden_note(fig, len(hidden), min_group_size, "bands" if len(hidden) > 1 else "band")
 
 

@@ -255,6 +255,7 @@ class TrendsDashboard:
     def refresh(self) -> None:
         """Recompute every table for the current filters and redraw."""
         started = time.perf_counter()
+        self.status.value = "Updating…"
         selection = self.selection()
         rows = T.filter_responses(self.loaded.responses, **selection)
         compare = COMPARE[self.compare.value]

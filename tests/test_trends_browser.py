@@ -1,0 +1,112 @@
+"""The programme lead's trends page: in the kernel, then for real in Chromium through
+``toolkit serve`` on a store filled by ``toolkit demo``."""
+
+import asyncio
+import base64
+import time
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+
+from toolkit.analysis import trends as T
+from toolkit.cli import main
+from toolkit.dashboards.trends import TrendsDashboard
+from toolkit.store import Store
+
+ORG = "Riverside Youth Club"
+
+
+@pytest.fixture(autouse=True)
+def jp_asyncio_loop():
+    """pytest-jupyter closes the thread's current loop after each test, which is the one
+    Playwright's sync API runs on: give it a loop of its own instead."""
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('trends') / 'demo.db'}"
+    result = CliRunner().invoke(main, ["demo", "--db", url, "--sessions", "40", "--seed", "4"])
+    assert result.exit_code == 0, result.output
+    store = Store(url)
+    yield store
+    store.close()
+
+
+def test_filters_change_every_table_and_redraw_fast(demo_store):
+    page = TrendsDashboard(demo_store)
+    assert page.tables.headline["sessions"].iloc[0] == 40
+    assert "Demo data: 40 simulated sessions" in page.heading.value
+    before = page.panels["cards"].chart.version
+    page.set_filters(organisation=ORG)
+    org_sessions = (demo_store.sessions()["organisation"] == ORG).sum()
+    assert page.tables.headline["sessions"].iloc[0] == org_sessions < 40
+    assert page.panels["cards"].chart.version == before + 1
+    assert page.last_seconds < 2
+    # Group choices narrow to the organisation's own groups.
+    groups = {v for _, v in page.choices["group"].options} - {"All"}
+    assert groups == {"Tuesday juniors", "Thursday seniors"}
+    page.set_filters(since=date(2030, 1, 1))
+    assert "No sessions match these filters" in page.note.value
+    assert page.tables.headline["suppressed"].iloc[0]
+    assert "hidden: fewer than 5" in page.headline.value
+    page.clear()
+    assert page.tables.headline["sessions"].iloc[0] == 40
+
+
+def test_tables_offered_for_download_are_the_suppressed_ones(demo_store):
+    page = TrendsDashboard(demo_store, min_group_size=25)
+    page.set_filters(organisation=ORG)
+    cards = page.tables.card_months
+    assert cards["suppressed"].any()
+    link = page.panels["cards"].download.value
+    csv = base64.b64decode(link.split("base64,")[1].split("'")[0]).decode()
+    assert csv.splitlines()[0].startswith("deck_id,item_id,month,expected,respondents")
+    hidden = cards[cards["suppressed"]].iloc[0]
+    row = next(line for line in csv.splitlines()
+               if line.startswith(f"{hidden['deck_id']},{hidden['item_id']},{hidden['month']},"))
+    assert row.endswith(",,,,True")  # no figure for a hidden cell, in the file either
+    assert "respondent," not in csv
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.timeout(150)
+def test_a_lead_filters_the_trends_page_in_chromium(served, browser, artifacts):
+    result = CliRunner().invoke(main, ["demo", "--db", served.db_url, "--sessions", "40", "--seed", "4"])
+    assert result.exit_code == 0, result.output
+    store = Store(served.db_url)
+    org_sessions = int((store.sessions()["organisation"] == ORG).sum())
+
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(served.lines["Trends dashboard"], timeout=90_000)
+    sessions_tile = page.locator(".tk-tile-sessions .tk-number")
+    sessions_tile.wait_for(timeout=90_000)
+    assert sessions_tile.inner_text() == "40"
+    page.locator(".tk-panel-change-by-group .tk-chart[data-version='1'] .main-svg").first.wait_for()
+    page.screenshot(path=str(artifacts / "trends-all.png"))
+
+    started = time.monotonic()
+    page.locator(".tk-filter-organisation select").select_option(ORG)
+    page.wait_for_function(f"() => document.querySelector('.tk-tile-sessions .tk-number').innerText === "
+                           f"'{org_sessions}'", timeout=15_000)
+    page.locator(".tk-panel-change-by-group .tk-chart[data-version='2'] .main-svg").first.wait_for()
+    page.wait_for_function("() => document.querySelector('.tk-status').innerText.startsWith('Updated in')")
+    redraw = time.monotonic() - started
+    assert redraw < 5, f"the page took {redraw:.1f} s to redraw"
+    assert "Updated in" in page.locator(".tk-status").inner_text()
+    page.screenshot(path=str(artifacts / "trends-filtered.png"))
+
+    # The group list now holds only that organisation's groups.
+    groups = [g.replace("\xa0", " ") for g in page.locator(".tk-filter-group select option").all_inner_texts()]
+    assert set(groups) == {"All", "Tuesday juniors", "Thursday seniors"}
+    link = page.locator(".tk-panel-misjudged-cards a.tk-download")
+    assert link.get_attribute("href").startswith("data:text/csv")
+    assert link.get_attribute("download") == "misjudged-cards.csv"
+    page.locator(".tk-panel-cards-by-month").screenshot(path=str(artifacts / "trends-cards-filtered.png"))
+    page.locator(".tk-panel-change-by-group").screenshot(path=str(artifacts / "trends-change-by-group.png"))
+    assert "Traceback" not in page.content()
+    page.close()

@@ -385,3 +385,19 @@ async def test_openapi_document_is_served(jp_fetch, jp_base_url):
     doc = Phone.json(response)
     assert doc["openapi"].startswith("3.")
     assert doc["servers"] == [{"url": jp_base_url.rstrip("/")}]
+
+
+async def test_idle_streams_get_keep_alive_comments(server_url, session, monkeypatch):
+    import httpx
+    from toolkit.server import api as api_module
+    monkeypatch.setattr(api_module, "KEEPALIVE_SECONDS", 0.1)
+    async with httpx.AsyncClient(timeout=10) as client:
+        async with client.stream("GET", f"{server_url}toolkit/api/sessions/{session.code}/events") as response:
+            lines = response.aiter_lines()
+
+            async def until_comment():
+                async for line in lines:
+                    if line.startswith(":"):
+                        return line
+
+            assert await asyncio.wait_for(until_comment(), 5) == ": keep-alive"

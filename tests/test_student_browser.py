@@ -282,3 +282,37 @@ def test_a_student_without_javascript(live, browser, artifacts):
     (artifacts / "student-page-weight-nojs.json").write_text(json.dumps(weights, indent=1))
     checker.close()
     context.close()
+
+
+def test_the_page_rides_out_a_bad_connection(live, browser, artifacts):
+    """Server-Sent Events blocked: the page polls. Wi-Fi gone: the answer waits, "Sending...",
+    and is sent when the connection is back. Events allowed again: the stream reconnects."""
+    from playwright.sync_api import expect
+    served, store, session = live
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    events = re.compile(r".*/events$")
+    context.route(events, lambda route: route.abort())
+    page.goto(f"{served.lines['Students join at']}?code={session.code}")
+    page.get_by_role("button", name="Join").click()
+    expect(page.locator("main")).to_have_attribute("data-screen", "lobby")
+
+    advance_to(session, "card-ana-bus")  # no stream: the page finds out by polling
+    expect(page.get_by_role("heading", name=re.compile("her boyfriend Leo"))).to_be_visible(timeout=8000)
+
+    context.set_offline(True)
+    page.get_by_role("button", name="Healthy").click()
+    expect(page.get_by_role("status")).to_contain_text("Sending...")
+    expect(page.get_by_role("button", name="Healthy")).to_have_attribute("aria-pressed", "true")
+    page.screenshot(path=str(artifacts / "student-vote-sending.png"), full_page=True)
+    assert len(store.responses(session.code)) == 0
+    context.set_offline(False)
+    expect(page.get_by_role("status")).to_have_text(RECEIVED, timeout=10000)
+    wait_for(lambda: list(store.responses(session.code)["value"]) == ["healthy"], what="the answer after Wi-Fi")
+
+    context.unroute(events)
+    with page.expect_response(lambda r: "/events" in r.url and r.status == 200, timeout=15000):
+        pass  # the browser reconnects the stream by itself
+    session.reveal()
+    expect(page.locator("main")).to_have_attribute("data-screen", "reveal")
+    context.close()

@@ -46,7 +46,8 @@ class UnsupportedMediaType(ToolkitError):
 
 
 _KINDS = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 409: "conflict",
-          413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "too_many_requests"}
+          413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "too_many_requests",
+          503: "busy"}
 
 
 def error_for_status(status: int, message: str) -> dict:

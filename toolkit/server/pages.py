@@ -14,7 +14,7 @@ from jupyter_server.auth.decorator import allow_unauthenticated
 from tornado import web
 from tornado.escape import url_escape
 
-from ..errors import Conflict, Invalid, NotFound, ToolkitError, TooManyRequests
+from ..errors import Busy, Conflict, Invalid, NotFound, ToolkitError, TooManyRequests
 from ..store.codes import display, normalise
 from . import screens
 from .base import BodyMixin, JSONErrors, StudentPageHandler
@@ -106,6 +106,8 @@ class JoinPage(BodyMixin, StudentPageHandler):
             return self.show_enter(code, exc.message, status=404)
         except TooManyRequests:
             return self.redirect_to(code, note="limited", card=card or None)
+        except Busy:
+            return self.redirect_to(code, note="busy", card=card or None)
         except Conflict:
             return self.redirect_to(code, note="closed")
         except Invalid:

@@ -18,6 +18,7 @@ NOTES = {
     "invalid": "That answer could not be used. Please choose again.",
     "limited": "Too many taps at once. Wait a moment and try again.",
     "box": "The questions box is not open in this session.",
+    "busy": "Your answer was not saved: the server was busy. Please tap it again.",
 }
 
 

@@ -61,10 +61,10 @@ function render({ model, el }) {
   const sync = () => {
     button.textContent = model.get("label");
     button.disabled = model.get("disabled");
-    button.title = model.get("tooltip");
+    button.title = model.get("hint");
   };
   sync();
-  model.on("change:label change:disabled change:tooltip", sync);
+  model.on("change:label change:disabled change:hint", sync);
   button.addEventListener("click", () => model.send({ event: "download" }));
   model.on("msg:custom", (msg, buffers) => {
     if (!buffers || !buffers.length) return;
@@ -92,12 +92,13 @@ class Download(anywidget.AnyWidget):
 
     _esm = _DOWNLOAD_JS
     label = traitlets.Unicode().tag(sync=True)
-    tooltip = traitlets.Unicode().tag(sync=True)
+    # Not "tooltip": the page fails to draw an anywidget that redefines that DOMWidget trait.
+    hint = traitlets.Unicode().tag(sync=True)
     disabled = traitlets.Bool(False).tag(sync=True)
 
-    def __init__(self, label: str, make: Callable[[], tuple[str, str, bytes]], tooltip: str = "",
+    def __init__(self, label: str, make: Callable[[], tuple[str, str, bytes]], hint: str = "",
                  on_error: Callable[[Exception], None] | None = None):
-        super().__init__(label=label, tooltip=tooltip)
+        super().__init__(label=label, hint=hint)
         self.make = make
         self._on_error = on_error
         self.on_msg(self._message)
@@ -139,3 +140,46 @@ class AddressParam(anywidget.AnyWidget):
     _esm = _ADDRESS_JS
     param = traitlets.Unicode().tag(sync=True)
     value = traitlets.Unicode("").tag(sync=True)
+
+
+_FIT_JS = """
+function render({ model, el }) {
+  el.style.display = "none";
+  // Plotly sizes a chart when it draws it, and Voila draws widgets into a hidden page; a
+  // window resize event makes every visible chart measure its box again.
+  let pending = false;
+  const resize = () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; window.dispatchEvent(new Event("resize")); });
+  };
+  const sizes = new ResizeObserver(resize);
+  const watched = new WeakSet();
+  let scanning = false;
+  const watch = () => {
+    if (scanning) return;
+    scanning = true;
+    requestAnimationFrame(() => {
+      scanning = false;
+      for (const box of document.querySelectorAll(model.get("selector"))) {
+        if (!watched.has(box)) { watched.add(box); sizes.observe(box); }
+      }
+    });
+  };
+  // Boxes appear later too (the summary's charts), so look again when the page changes.
+  const added = new MutationObserver(watch);
+  added.observe(document.body, { childList: true, subtree: true });
+  watch();
+  return () => { sizes.disconnect(); added.disconnect(); };
+}
+export default { render };
+"""
+
+
+class ChartFitter(anywidget.AnyWidget):
+    """Keeps plotly charts fitted to their boxes (those matching ``selector``) whenever a box
+    appears, disappears or changes size: after a reveal, in presentation mode, on load."""
+
+    _esm = _FIT_JS
+    # A chart's own element too: a new chart in a box that keeps its size must be fitted.
+    selector = traitlets.Unicode(".tk-chart, .tk-chart > .js-plotly-plot, #rendered_cells").tag(sync=True)

@@ -18,7 +18,7 @@ from ..content import Library
 from ..errors import ToolkitError
 from ..store import Store, open_store
 from ..store.codes import display
-from .browser import AddressParam, Download
+from .browser import AddressParam, ChartFitter, Download
 from .facilitator_style import stylesheet
 from .joining import JoinPage, join_page
 from .live import Refresher, Snapshot, fingerprint
@@ -29,9 +29,6 @@ from .report import csv_text, export_name, html_report
 from .run import ActivityList, Controls
 from .start import StartPanel
 from .summary import SummaryPanel
-
-STATUS_WORDS = {"lobby": "Lobby", "running": "Running", "summary": "Summary", "ended": "Ended"}
-
 
 class FacilitatorDashboard:
     """The whole console as widgets (``.widget``) over one store.
@@ -49,30 +46,30 @@ class FacilitatorDashboard:
         self.snapshot: Snapshot | None = None
         self._fingerprint = None
 
-        self.title = W.HTML()
+        self.title = W.HTML("<div class='tk-title'>Workshop console</div>")
         self.joinline = W.HTML()
         self.joinline.add_class("tk-joinline")
         self.presentation = W.ToggleButton(description="Presentation mode", value=False,
                                            tooltip="Hide every private panel before projecting (key: P)")
         self.presentation.observe(lambda _: self.render(), "value")
-        header = W.HBox([self.title, self.joinline, self.presentation])
-        header.add_class("tk-header")
         self.message = W.HTML()
         self.message.add_class("tk-message")
 
         self.controls = Controls(self.act, self.toggle_presentation)
+        header = W.HBox([self.title, *self.controls.steps, self.joinline, self.presentation])
+        header.add_class("tk-header")
         self.start = StartPanel(self.store, self.library, self.start_session, self.attach)
         self.lobby = LobbyPanel()
         self.stage = Stage()
-        self.activities = ActivityList(self.go_to)
+        self.activities = ActivityList(self.go_to, footer=[self.controls.end])
         self.questions = QuestionsPanel(self.set_question_status)
         self.private = PrivatePanel(self.questions.widget)
         self.approved = W.HTML()
         self.approved.add_class("tk-card")
         self.csv_download = Download("Download answers (CSV)", self.csv_file, on_error=self._failed,
-                                     tooltip="Every answer, one row each, for a spreadsheet")
+                                     hint="Every answer, one row each, for a spreadsheet")
         self.html_download = Download("Download report (HTML)", self.html_file, on_error=self._failed,
-                                      tooltip="Every chart in one file that opens without internet")
+                                      hint="Every chart in one file that opens without internet")
         self.summary = SummaryPanel([self.csv_download, self.html_download], self.close_session)
 
         centre = W.VBox([self.lobby.widget, self.stage.widget, self.summary.widget, self.approved])
@@ -80,7 +77,7 @@ class FacilitatorDashboard:
         self.body = W.HBox([self.activities.widget, centre, self.private.widget])
         self.body.add_class("tk-body")
         self.address = AddressParam(param="session")
-        self.widget = W.VBox([stylesheet(), self.controls.keys, self.address, header, self.controls.bar,
+        self.widget = W.VBox([stylesheet(), self.controls.keys, self.address, ChartFitter(), header,
                               self.controls.confirm, self.message, self.start.widget, self.body])
         self.widget.add_class("tk-root")
         self.refresher = Refresher(self.refresh, refresh_seconds)
@@ -189,17 +186,29 @@ class FacilitatorDashboard:
         self.controls.update(snap)
         self._show(self.start.widget, snap is None)
         self._show(self.body, snap is not None)
-        self._show(self.controls.bar, snap is not None)
+        self._show(self.title, snap is None)
+        for button in self.controls.steps:
+            self._show(button, snap is not None)
+        self._show(self.presentation, snap is not None)
         if snap is None:
-            self.title.value = "<div class='tk-title'>Workshop console</div>"
             self.joinline.value = ""
             return
         session = snap.session
         status = session.status
-        self.title.value = (f"<div class='tk-title'>{html.escape(session.title)}"
-                            f"<small>{STATUS_WORDS.get(status, status)}</small></div>")
         self.joinline.value = self._joinline(session)
         self.activities.update(session)
+        questions = snap.questions
+        approved = approved_html(questions) if status != "ended" else ""
+        self.approved.value = approved
+        self._show(self.approved, bool(approved))
+        # The lobby is projected for joining and needs the width; nothing private is due yet.
+        private = not self.presenting and status != "lobby"
+        self._show(self.private.widget, private)
+        self._show(self.questions.widget, bool(snap.programme.settings.get("questions_box")))
+        if private:
+            self.questions.update(questions)
+            self.private.update(snap, self.join.url(session.code))
+        # Charts last: their messages are the heaviest for the page to apply.
         self._show(self.lobby.widget, status == "lobby")
         self._show(self.stage.widget, status == "running")
         self._show(self.summary.widget, status in ("summary", "ended"))
@@ -209,22 +218,13 @@ class FacilitatorDashboard:
             self.stage.update(snap, self.presenting)
         else:
             self.summary.update(snap)
-        questions = snap.questions
-        approved = approved_html(questions) if status != "ended" else ""
-        self.approved.value = approved
-        self._show(self.approved, bool(approved))
-        self._show(self.private.widget, not self.presenting)
-        self._show(self.questions.widget, bool(snap.programme.settings.get("questions_box")))
-        if not self.presenting:
-            self.questions.update(questions)
-            self.private.update(snap, self.join.url(session.code))
 
     def _joinline(self, session) -> str:
         if session.status in ("lobby", "ended"):
-            return f"<span>{session.respondents} joined</span>" if session.status == "ended" else ""
+            return ""
         where = html.escape(self.join.base.split("://", 1)[-1]) if self.join.base else "the join page"
-        return (f"Join at {where} · code <b>{display(session.code)}</b><br>"
-                f"<span class='tk-small'><b data-joined='{session.respondents}'>{session.respondents}</b> joined</span>")
+        return (f"<div>Code <b>{display(session.code)}</b> · <span data-joined='{session.respondents}'>"
+                f"{session.respondents} joined</span></div><div class='tk-small'>{where}</div>")
 
     @staticmethod
     def _show(widget, on: bool) -> None:

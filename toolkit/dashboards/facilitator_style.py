@@ -48,45 +48,49 @@ body.jp-Notebook, #rendered_cells, #rendered_cells > div {{ background: {PAGE} !
 .tk-root .widget-text, .tk-root .widget-dropdown {{ width: 100%; }}
 .tk-root .widget-text .widget-label, .tk-root .widget-dropdown .widget-label {{ width: 150px; }}
 
-/* Header and control bar */
+/* One bar on top: the buttons used every minute, the join code, presentation mode. */
 .tk-header {{ background: #fff; border-bottom: 1px solid {LINE}; padding: 8px 20px; align-items: center;
-  gap: 16px; min-height: 60px; }}
+  gap: 10px; min-height: 62px; position: sticky; top: 0; z-index: 10; }}
 .tk-title {{ font-size: 22px; font-weight: bold; }}
-.tk-title small {{ font-weight: normal; color: {NEUTRAL}; font-size: 17px; margin-left: 10px; }}
-.tk-joinline {{ margin-left: auto; font-size: 18px; color: {NEUTRAL}; text-align: right; }}
-.tk-joinline b {{ color: {INK}; font-size: 24px; letter-spacing: .06em; }}
-.tk-controls {{ padding: 10px 20px; gap: 10px; align-items: center; flex-wrap: wrap;
-  background: #fff; border-bottom: 1px solid {LINE}; }}
-.tk-controls .tk-gap {{ flex: 1 1 auto; }}
+.tk-joinline {{ margin-left: auto; font-size: 17px; color: {NEUTRAL}; text-align: right; line-height: 1.2; }}
+.tk-joinline b {{ color: {INK}; font-size: 22px; letter-spacing: .05em; }}
+.tk-root .widget-toggle-button {{ width: auto; flex: 0 0 auto; }}
 .tk-message {{ padding: 0 20px; }}
 .tk-message .tk-error {{ margin: 10px 0 0; padding: 10px 14px; border-radius: 8px; background: #FDECEA;
   color: {DANGER}; }}
-.tk-message .tk-info {{ margin: 10px 0 0; padding: 10px 14px; border-radius: 8px; background: #E8F1FB; }}
+.tk-root > .tk-card {{ margin: 10px 20px 0; }}
 
 /* Three columns: activities, the stage, the private panel. */
-.tk-body {{ padding: 16px 20px 24px; gap: 16px; align-items: flex-start; }}
-.tk-sidebar {{ flex: 0 0 232px; gap: 4px; max-height: calc(100vh - 160px); overflow-y: auto !important;
-  position: sticky; top: 8px; }}
+.tk-body {{ padding: 12px 20px 24px; gap: 16px; align-items: flex-start; }}
+.tk-sidebar {{ flex: 0 0 220px; gap: 6px; position: sticky; top: 74px; max-height: calc(100vh - 86px); }}
+.tk-sidebar .tk-steps {{ flex: 1 1 auto; overflow-y: auto !important; gap: 2px; min-height: 80px; }}
+.tk-sidebar .mod-danger {{ flex: 0 0 auto; margin-top: 6px; }}
+.tk-session-title {{ font-size: 17px; font-weight: bold; line-height: 1.25; }}
 .tk-stage {{ flex: 1 1 auto; min-width: 0; gap: 12px; }}
-.tk-private {{ flex: 0 0 340px; gap: 12px; }}
-.tk-card {{ background: #fff; border: 1px solid {LINE}; border-radius: 12px; padding: 16px 20px; }}
+.tk-private {{ flex: 0 0 330px; gap: 12px; }}
+.tk-card {{ background: #fff; border: 1px solid {LINE}; border-radius: 12px; padding: 14px 18px; }}
 .tk-card h2 {{ font-size: 22px; margin: 0 0 8px; }}
 .tk-card h3 {{ font-size: 19px; margin: 12px 0 4px; }}
 .tk-card p {{ margin: 6px 0; }}
 .tk-card ul, .tk-card ol {{ margin: 6px 0; padding-left: 22px; }}
+.tk-row {{ gap: 10px; align-items: center; flex-wrap: wrap; }}
+.tk-column {{ gap: 12px; }}
 .tk-muted {{ color: {NEUTRAL}; }}
 .tk-small {{ font-size: 16px; }}
+kbd {{ font-family: {FONT}; font-size: 15px; border: 1px solid {LINE}; border-bottom-width: 2px;
+  border-radius: 5px; padding: 0 6px; background: #fff; }}
 
 .tk-private .tk-card {{ background: {PRIVATE_BG}; border-color: {PRIVATE_LINE}; }}
 .tk-private-tag {{ display: inline-block; font-size: 13px; font-weight: bold; letter-spacing: .08em;
   color: {PRIVATE_INK}; text-transform: uppercase; margin-bottom: 4px; }}
+.tk-chart > .js-plotly-plot {{ width: 100%; height: 100%; }}
 .tk-sort-preview {{ border: 2px dashed {PRIVATE_LINE}; background: {PRIVATE_BG}; }}
 
 /* Activity list */
-.tk-progress {{ font-size: 16px; color: {NEUTRAL}; margin: 0 0 6px; }}
+.tk-progress {{ font-size: 15px; color: {NEUTRAL}; margin: 0 0 4px; }}
 .tk-progress .tk-bar {{ height: 8px; background: {LINE}; border-radius: 4px; margin-top: 6px; overflow: hidden; }}
 .tk-progress .tk-bar span {{ display: block; height: 100%; background: {ACCENT}; }}
-.tk-root .jupyter-button.tk-step {{ width: 100%; height: auto; min-height: 40px; text-align: left; font-size: 16px;
+.tk-root .jupyter-button.tk-step {{ flex: 0 0 auto; width: 100%; height: auto; min-height: 40px; text-align: left; font-size: 16px;
   padding: 6px 10px; border: 1px solid transparent; background: transparent; white-space: normal;
   line-height: 1.25; }}
 .tk-root .jupyter-button.tk-step:hover:enabled {{ background: #fff; border-color: {LINE}; }}
@@ -96,18 +100,21 @@ body.jp-Notebook, #rendered_cells, #rendered_cells > div {{ background: {PAGE} !
 /* The stage */
 .tk-kicker {{ font-size: 16px; font-weight: bold; letter-spacing: .08em; text-transform: uppercase;
   color: {NEUTRAL}; }}
-.tk-headline {{ font-size: 34px; font-weight: bold; margin: 2px 0 6px; line-height: 1.2; }}
-.tk-text {{ font-size: 30px; line-height: 1.3; margin: 4px 0 8px; }}
-.tk-slide {{ font-size: 28px; line-height: 1.35; margin: 4px 0; padding-left: 28px; }}
+.tk-headline {{ font-size: 32px; font-weight: bold; margin: 2px 0 6px; line-height: 1.2; }}
+.tk-text {{ font-size: 28px; line-height: 1.3; margin: 2px 0 8px; }}
+.tk-lead {{ font-size: 24px; margin: 2px 0; }}
+.tk-slide {{ font-size: 27px; line-height: 1.3; margin: 4px 0; padding-left: 28px; }}
 .tk-slide li {{ margin: 6px 0; }}
-.tk-chips {{ display: flex; flex-wrap: wrap; gap: 8px; margin: 8px 0 0; }}
-.tk-chip {{ border-radius: 999px; padding: 4px 14px; font-size: 18px; border: 2px solid {LINE}; background: #fff; }}
-.tk-status {{ font-size: 22px; }}
+.tk-chips {{ display: flex; flex-wrap: wrap; gap: 6px 8px; margin: 6px 0 8px; }}
+.tk-chip {{ border-radius: 999px; padding: 2px 12px; font-size: 17px; border: 2px solid {LINE}; background: #fff; }}
+.tk-how {{ align-self: center; font-size: 17px; }}
+.tk-status {{ font-size: 21px; }}
 .tk-status .tk-dot {{ display: inline-block; width: 14px; height: 14px; border-radius: 50%; margin-right: 8px;
   background: {NEUTRAL}; vertical-align: middle; }}
 .tk-status.tk-open .tk-dot {{ background: {OPEN}; }}
 .tk-status b {{ font-size: 26px; }}
-.tk-reveal {{ font-size: 22px; }}
+.tk-reveal {{ font-size: 20px; margin: 4px 0 8px; }}
+.tk-reveal p {{ margin: 2px 0; }}
 .tk-reveal .tk-expected {{ font-size: 26px; font-weight: bold; }}
 .tk-swatch {{ display: inline-block; width: 18px; height: 18px; border-radius: 4px; vertical-align: -2px;
   margin-right: 6px; }}
@@ -118,14 +125,14 @@ body.jp-Notebook, #rendered_cells, #rendered_cells > div {{ background: {PAGE} !
   font-weight: bold; white-space: nowrap; }}
 
 /* Lobby */
-.tk-lobby {{ align-items: center; gap: 28px; }}
-.tk-code {{ font-size: 104px; font-weight: bold; letter-spacing: .06em; line-height: 1; margin: 6px 0 10px;
-  font-family: "DejaVu Sans Mono", monospace; }}
+.tk-lobby {{ align-items: center; gap: 28px; padding: 24px 32px; }}
+.tk-url {{ font-size: 30px; word-break: break-all; margin-top: 6px; }}
+.tk-code {{ font-size: 112px; font-weight: bold; letter-spacing: .04em; line-height: 1; margin: 8px 0 18px;
+  font-family: "DejaVu Sans Mono", monospace; white-space: nowrap; }}
 .tk-joined {{ font-size: 30px; }}
-.tk-joined b {{ font-size: 44px; }}
-.tk-url {{ font-size: 24px; word-break: break-all; }}
+.tk-joined b {{ font-size: 48px; }}
 .tk-warning {{ background: #FFF4E5; border-left: 4px solid #E6A100; padding: 8px 12px; font-size: 16px;
-  margin-top: 10px; }}
+  margin: 0 0 12px; }}
 .tk-qr svg {{ display: block; }}
 
 /* Questions box */
@@ -141,6 +148,13 @@ body.jp-Notebook, #rendered_cells, #rendered_cells > div {{ background: {PAGE} !
 .tk-problems li {{ margin: 4px 0; }}
 .tk-root .widget-upload {{ width: auto; }}
 """
+
+
+def row(children) -> W.HBox:
+    """Widgets side by side, spaced and wrapping (ipywidgets' Layout has no gap)."""
+    box = W.HBox(list(children))
+    box.add_class("tk-row")
+    return box
 
 
 def stylesheet() -> W.HTML:

@@ -11,17 +11,14 @@ from .joining import JoinPage, qr_svg
 
 
 class LobbyPanel:
-    """Shown while students join; the count refreshes with the dashboard."""
+    """Shown, large, while students join; the count refreshes with the dashboard."""
 
     def __init__(self):
-        self.address = W.HTML()
-        self.code = W.HTML()
+        self.join = W.HTML()
         self.joined = W.HTML()
-        self.next_up = W.HTML()
         self.qr = W.HTML()
         self.qr.add_class("tk-qr")
-        text = W.VBox([W.HTML("<div class='tk-kicker'>Join on your phone</div>"), self.address, self.code,
-                       self.joined, self.next_up], layout=W.Layout(flex="1 1 auto"))
+        text = W.VBox([self.join, self.joined], layout=W.Layout(flex="1 1 auto"))
         self.widget = W.HBox([text, self.qr])
         self.widget.add_class("tk-card")
         self.widget.add_class("tk-lobby")
@@ -34,14 +31,16 @@ class LobbyPanel:
             self._for = (session.code, url)
             shown = html.escape(page.base.split("://", 1)[-1]) if page.base else "the address on the board"
             warning = f"<div class='tk-warning'>{html.escape(page.warning)}</div>" if page.warning else ""
-            self.address.value = f"<div class='tk-url'>Go to <b>{shown}</b></div>{warning}"
-            self.code.value = (f"<div class='tk-muted' style='font-size:22px;margin-top:14px'>and enter the code</div>"
-                               f"<div class='tk-code' aria-label='join code'>{display(session.code)}</div>")
-            self.qr.value = (f"<div title='{html.escape(url)}'>{qr_svg(url, size=300)}</div>"
-                             "<div class='tk-muted tk-small' style='text-align:center'>or scan</div>") if url else ""
+            self.join.value = (
+                "<div class='tk-kicker'>Join on your phone</div>"
+                f"<div class='tk-url'>Go to <b>{shown}</b></div>"
+                "<div class='tk-lead tk-muted'>and enter the code</div>"
+                f"<div class='tk-code' aria-label='join code'>{display(session.code)}</div>{warning}")
+            self.qr.value = (f"<div title='{html.escape(url)}'>{qr_svg(url, size=280)}</div>"
+                             "<div class='tk-muted tk-small' style='text-align:center'>or scan this</div>") if url else ""
         n = session.respondents
-        self.joined.value = (f"<div class='tk-joined'><b data-joined='{n}'>{n}</b> "
-                             f"{'student has' if n == 1 else 'students have'} joined</div>")
         first = session.activities[0] if session.activities else None
-        self.next_up.value = (f"<p class='tk-muted tk-small'>Press <b>Next</b> (→) to begin with "
-                              f"“{html.escape(first.title)}”.</p>") if first else ""
+        begin = (f"<p class='tk-muted tk-small'>Press <b>Next</b> (→) to begin with "
+                 f"“{html.escape(first.title)}”.</p>") if first else ""
+        self.joined.value = (f"<div class='tk-joined'><b data-joined='{n}'>{n}</b> "
+                             f"{'student has' if n == 1 else 'students have'} joined</div>{begin}")

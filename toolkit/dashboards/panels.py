@@ -18,11 +18,13 @@ def _lines(text: str) -> str:
 
 
 def heading_html(snapshot) -> str:
-    """The activity on screen, large: what it is, and its card, question or slide text."""
+    """The activity on screen, large: what it is, its card, question or slide text, and
+    either the options to choose from or, once revealed, the expected answer."""
     programme, act = snapshot.programme, snapshot.activity
     total = len(programme.activities)
     place = f"{act.index + 1} of {total}"
     esc = html.escape
+    revealed = snapshot.session.revealed and act.votes
     if act.kind == "slide":
         return (f"<div class='tk-kicker'>{place}</div><div class='tk-headline'>{esc(act.title)}</div>"
                 f"<ul class='tk-slide'>{_lines(act.body or '')}</ul>")
@@ -30,18 +32,20 @@ def heading_html(snapshot) -> str:
         card = programme.card(act.items[0])
         chips = "".join(f"<span class='tk-chip'><span class='tk-swatch' style='background:{c['colour']}'></span>"
                         f"{esc(c['label'])}</span>" for c in programme.categories())
-        return (f"<div class='tk-kicker'>Card · {place}</div><div class='tk-text'>{esc(card['text'])}</div>"
-                f"<div class='tk-chips'>{chips}</div>")
+        below = reveal_html(snapshot) if revealed else f"<div class='tk-chips'>{chips}</div>"
+        return f"<div class='tk-kicker'>Card · {place}</div><div class='tk-text'>{esc(card['text'])}</div>{below}"
     if act.kind == "poll":
         q = programme.question(act.items[0])
         options = sc.options_for_chart(programme, act)
-        how = {"multiple": "Choose all that apply", "scale": "Choose one"}.get(q["type"], "Choose one")
+        how = "Choose all that apply:" if q["type"] == "multiple" else "Choose one:"
         chips = "".join(f"<span class='tk-chip'>{esc(o['label'])}</span>" for o in options)
+        below = reveal_html(snapshot) if revealed else \
+            f"<div class='tk-chips'><span class='tk-muted tk-how'>{how}</span>{chips}</div>"
         return (f"<div class='tk-kicker'>{esc(act.title)} · {place}</div><div class='tk-text'>{esc(q['text'])}</div>"
-                f"<div class='tk-chips'><span class='tk-muted' style='align-self:center'>{how}:</span>{chips}</div>")
+                f"{below}")
     n = len(act.items)
     return (f"<div class='tk-kicker'>Sort · {place}</div><div class='tk-headline'>{esc(act.title)}</div>"
-            f"<div class='tk-text' style='font-size:26px'>Sort the {n} cards on your phone, at your own pace.</div>")
+            f"<div class='tk-lead'>Sort the {n} cards on your phone, at your own pace.</div>")
 
 
 def status_html(snapshot) -> str:
@@ -66,20 +70,20 @@ def status_html(snapshot) -> str:
 
 
 def reveal_html(snapshot) -> str:
-    """The expected answer and the signs (cards), or the answer and its note (polls)."""
+    """The expected answer and the signs (cards), or the answer and its note (polls), as
+    shown to the class."""
     programme, act = snapshot.programme, snapshot.activity
     info = programme.reveal(act, private=False)
     esc = html.escape
     if act.kind == "card":
         colour = sc.category_colours(programme).get(info["expected"], "#5B6B7F")
         signs = ("<p><b>Signs:</b> " + " · ".join(esc(s) for s in info["signs"]) + "</p>") if info["signs"] else ""
-        return (f"<p class='tk-expected'><span class='tk-swatch' style='background:{colour}'></span>"
-                f"Expected: {esc(info['expected_label'])}</p>{signs}"
-                f"<p class='tk-muted tk-small'>{esc(info['model'])}</p>")
+        return (f"<div class='tk-reveal'><p class='tk-expected'><span class='tk-swatch' "
+                f"style='background:{colour}'></span>Expected: {esc(info['expected_label'])}</p>{signs}</div>")
     if act.kind == "poll":
         answer = f"<p class='tk-expected'>Answer: {esc(info['answer_label'])}</p>" if "answer_label" in info else ""
         note = f"<p>{esc(info['note'])}</p>" if info.get("note") else ""
-        return answer + note
+        return f"<div class='tk-reveal'>{answer}{note}</div>" if answer or note else ""
     return ""
 
 
@@ -115,7 +119,7 @@ class ChangeBox:
         row = row_frame.iloc[0]
         self.title.value = (f"<h3>Before and after: {html.escape(sc.question_text(programme, row['item_id']))}</h3>")
         figure = sc.change_figure(programme, row_frame)
-        figure.update_layout(height=230)
+        figure.update_layout(height=220, margin=dict(t=40))
         self.chart.draw(figure)
         self.note.value = f"<p class='tk-small'>{html.escape(sc.paired_sentence(row))}</p>"
 
@@ -133,10 +137,8 @@ class Stage:
         self.distribution = LiveChart()
         self.matrix = LiveChart()
         self.table = W.HTML()
-        self.reveal = W.HTML()
-        self.reveal.add_class("tk-reveal")
         self.change = ChangeBox()
-        self.results = W.VBox([self.preview_note, self.distribution.widget, self.matrix.widget, self.table, self.reveal,
+        self.results = W.VBox([self.preview_note, self.distribution.widget, self.matrix.widget, self.table,
                                self.change.widget])
         self.results.add_class("tk-card")
         top = W.VBox([self.heading, self.status])
@@ -162,8 +164,6 @@ class Stage:
         self._show(self.matrix.widget, act.kind == "sort" and (visible or preview))
         self._show(self.table, act.kind == "sort" and (visible or preview))
         revealed = snapshot.session.revealed
-        self.reveal.value = reveal_html(snapshot) if revealed else ""
-        self._show(self.reveal, revealed and act.kind != "sort")
         changes = sc.change_frame(snapshot.responses, act.items[0]) \
             if revealed and act.kind == "poll" and act.phase == "endpoint" else None
         self._show(self.change.widget, changes is not None and not changes.empty)

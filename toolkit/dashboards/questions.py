@@ -8,8 +8,10 @@ from typing import Callable
 
 import ipywidgets as W
 
+
 from ..safeguarding import SAFEGUARDING_PROMPT, matches
 
+from .facilitator_style import row
 
 class QuestionsPanel:
     """Pending questions first (flagged ones on top), then those on screen.
@@ -63,10 +65,10 @@ class QuestionsPanel:
             off = W.Button(description="Take off screen")
             off.on_click(lambda _, i=question["id"]: self.set_status(i, "hidden"))
             buttons = [off]
-        parts.append(W.HBox(buttons, layout=W.Layout(gap="8px")))
-        row = W.VBox(parts)
-        row.add_class("tk-question")
-        return row
+        parts.append(row(buttons))
+        box = W.VBox(parts)
+        box.add_class("tk-question")
+        return box
 
 
 def approved_html(questions: list[dict]) -> str:

@@ -74,13 +74,13 @@ class Controls:
             W.HTML("<b>End the session?</b> Voting closes for good and the links between phones and answers "
                    "are destroyed. The answers stay for the summary and the exports.",
                    layout=W.Layout(flex="1 1 auto")),
-            self.confirm_end, self.cancel_end], layout=W.Layout(display="none", align_items="center", gap="12px"))
+            self.confirm_end, self.cancel_end], layout=W.Layout(display="none"))
+        self.confirm.add_class("tk-row")
         self.confirm.add_class("tk-card")
-        gap = W.HTML()
-        gap.add_class("tk-gap")
         b = self.buttons
-        self.bar = W.HBox([b["previous"], b["open_voting"], b["close_voting"], b["reveal"], b["next"], gap, b["end"]])
-        self.bar.add_class("tk-controls")
+        # The end is kept apart from the buttons used every minute (the activity list holds it).
+        self.steps = [b["previous"], b["open_voting"], b["close_voting"], b["reveal"], b["next"]]
+        self.end = b["end"]
         keymap = {key: verb for verb, _, _, keys in VERBS for key in keys}
         keymap.update({key: "presentation" for key in PRESENTATION_KEYS})
         self.keymap = keymap
@@ -134,19 +134,23 @@ def step_label(programme, activity) -> str:
 
 
 class ActivityList:
-    """Every activity in plan order, the current one highlighted; click one to go there."""
+    """The session's title, then every activity in plan order, the current one highlighted
+    (click one to go there), then ``footer`` widgets."""
 
-    def __init__(self, on_go: Callable[[int], None]):
+    def __init__(self, on_go: Callable[[int], None], footer=()):
         self.on_go = on_go
+        self.title = W.HTML()
         self.progress = W.HTML()
         self.steps: list[W.Button] = []
         self.list = W.VBox()
-        self.widget = W.VBox([self.progress, self.list])
+        self.list.add_class("tk-steps")
+        self.widget = W.VBox([self.title, self.progress, self.list, *footer])
         self.widget.add_class("tk-sidebar")
         self._programme_id = None
 
     def update(self, session) -> None:
         programme = session.programme
+        self.title.value = f"<div class='tk-session-title'>{html.escape(session.title)}</div>"
         if self._programme_id != id(programme):
             self._programme_id = id(programme)
             self.steps = []

@@ -12,11 +12,12 @@ import plotly.graph_objects as go
 
 from ..analysis import card_summary, change, contested_cards, distribution, results_matrix
 from ..charts import change_chart, distribution_chart, matrix_chart
+from ..charts.style import wrap
 
 CARD_KINDS = ("card", "sort")
 
 
-def card_label(programme, card_id: str, words: int = 9) -> str:
+def card_label(programme, card_id: str, words: int = 7) -> str:
     """A card as a chart label: the first words of its scenario."""
     text = programme.card(card_id)["text"].split()
     return " ".join(text[:words]) + (" …" if len(text) > words else "")
@@ -56,8 +57,11 @@ def activity_chart(programme, activity, responses: pd.DataFrame, revealed: bool,
     dist = distribution(responses, activity.id, activity.items[0], options=options)
     colours = category_colours(programme) if activity.kind == "card" else None
     expected = expected_answer(programme, activity) if revealed else None
-    return distribution_chart(dist, colours=colours, expected=expected, title=title,
-                              height=height or max(260, 70 + 56 * len(dist)))
+    figure = distribution_chart(dist, colours=colours, expected=expected, title=title,
+                                height=height or max(200, (90 if title else 50) + 50 * len(dist)))
+    if not title:
+        figure.update_layout(margin=dict(t=10))
+    return figure
 
 
 def matrix_figure(programme, responses: pd.DataFrame, activity=None, revealed: bool = True,
@@ -71,10 +75,16 @@ def matrix_figure(programme, responses: pd.DataFrame, activity=None, revealed: b
     else:
         matrix = results_matrix(responses, categories=categories)
     cards = list(matrix.index)
-    return matrix_chart(
+    figure = matrix_chart(
         matrix, card_labels={c: card_label(programme, c) for c in cards},
-        category_labels={c["id"]: c["label"] for c in programme.categories()},
+        # Wrapped so the column labels stay level in a narrow panel.
+        category_labels={c["id"]: wrap(c["label"], 10) for c in programme.categories()},
         expected={c: programme.card(c)["expected"] for c in cards} if revealed else None, title=title)
+    figure.update_xaxes(tickangle=0, tickfont=dict(size=15))
+    figure.update_yaxes(tickfont=dict(size=16))
+    if not title:
+        figure.update_layout(margin=dict(t=50))
+    return figure
 
 
 def card_rows(programme, responses: pd.DataFrame, activity=None, top: int = 3) -> pd.DataFrame:

@@ -11,12 +11,14 @@ from typing import Callable
 
 import ipywidgets as W
 
+
 from ..content import Library, check_files, load_file, resolve_plan
 from ..content.models import Plan
 from ..content.vocab import AGE_BANDS
 from ..errors import ToolkitError
 from ..store.codes import display
 
+from .facilitator_style import row
 LABEL_FIELDS = (  # (store label, field label, placeholder)
     ("organisation", "Organisation", "e.g. Riverside Academy"),
     ("group", "Group", "e.g. Year 9, class B"),
@@ -186,8 +188,7 @@ class StartPanel:
         for session in live:
             button = W.Button(description="Resume", tooltip=f"Pick up session {display(session.code)}")
             button.on_click(lambda _, s=session: self.on_resume(s))
-            rows.append(W.HBox([W.HTML(_session_line(session), layout=W.Layout(flex="1 1 auto")), button],
-                               layout=W.Layout(align_items="center", gap="12px")))
+            rows.append(row([W.HTML(_session_line(session), layout=W.Layout(flex="1 1 auto")), button]))
         self.resume_list.children = rows
         return seen
 

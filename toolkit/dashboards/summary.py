@@ -8,8 +8,9 @@ from typing import Callable
 
 import ipywidgets as W
 
-from . import session_charts as sc
 from ..charts.style import wrap
+from . import session_charts as sc
+from .facilitator_style import row
 from .figures import LiveChart
 from .panels import ChangeBox, cards_table_html
 
@@ -21,8 +22,8 @@ class SummaryPanel:
         self.banner = W.HTML()
         self.new_session = W.Button(description="Start another session", button_style="primary")
         self.new_session.on_click(lambda _: on_new_session())
-        self.exports = W.HBox(exports, layout=W.Layout(gap="10px", flex_wrap="wrap"))
-        head = W.VBox([self.banner, self.exports, self.new_session], layout=W.Layout(gap="10px"))
+        self.exports = row(exports)
+        head = W.VBox([self.banner, self.exports, self.new_session])
         head.add_class("tk-card")
         self.matrix = LiveChart()
         self.table = W.HTML()
@@ -33,7 +34,8 @@ class SummaryPanel:
         self.polls = W.VBox()
         for box in (self.cards, self.changes, self.polls):
             box.add_class("tk-card")
-        self.widget = W.VBox([head, self.cards, self.changes, self.polls], layout=W.Layout(gap="12px"))
+        self.widget = W.VBox([head, self.cards, self.changes, self.polls])
+        self.widget.add_class("tk-column")
         self._change_boxes: dict[str, ChangeBox] = {}
         self._poll_charts: dict[str, LiveChart] = {}
         self._drawn = None

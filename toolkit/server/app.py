@@ -70,6 +70,9 @@ class ToolkitApp(ExtensionApp):
     async def _start_jupyter_server_extension(self, serverapp):
         urls = server_urls(serverapp)
         self.context.public_origin = urls["origin"]
+        # Dashboard kernels inherit this environment: the facilitator's console shows this
+        # address (and its QR code), which phones can reach, not the one the laptop used.
+        os.environ.setdefault("TOOLKIT_JOIN_URL", urls["Students join at"])
         if self.announce:
             for label in ("Facilitator dashboard", "Trends dashboard", "Students join at"):
                 print(f"{label}: {urls[label]}", flush=True)

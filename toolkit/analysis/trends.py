@@ -125,6 +125,8 @@ def month_of(rows: pd.DataFrame) -> pd.Series:
 def _month_codes(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     if rows.empty:
         return np.array([], dtype=np.int64), np.array([], dtype=object)
+    if isinstance(rows.get("month", pd.Series(dtype=object)).dtype, pd.CategoricalDtype):
+        return _codes(rows["month"])  # a reader may attach the month once for every call
     stamps = _utc(rows["session_date"]).dt.tz_localize(None).to_numpy()
     months = stamps.astype("datetime64[M]").astype(np.int64)
     first = int(months.min())
@@ -195,18 +197,32 @@ class _Cells:
         return np.bincount(ordered[first] // width, minlength=self.n)
 
 
-def _cards(responses: pd.DataFrame) -> pd.DataFrame:
+def card_rows(responses: pd.DataFrame) -> pd.DataFrame:
+    """The answers to cards (card rounds and sorts): what the card functions read. Passing
+    them in already selected saves selecting them again in each function."""
     if responses.empty:
         return responses
     return _take(responses, responses["activity_kind"].isin(CARD_KINDS).to_numpy())
 
 
+def phase_rows(responses: pd.DataFrame) -> pd.DataFrame:
+    """The answers given at the baseline or the end-point: what ``change_by`` reads."""
+    if responses.empty:
+        return responses
+    return _take(responses, responses["phase"].isin(["baseline", "endpoint"]).to_numpy())
+
+
+_cards = card_rows
+
 # Only these columns are read; copying just them keeps a filter of millions of rows cheap.
 _USED = ["session_id", "organisation", "group", "age_band", "setting", "facilitator", "plan_id", "deck_id",
-         "session_date", "activity_kind", "phase", "item_id", "item_type", "respondent", "value", "expected", "model"]
+         "session_date", "month", "activity_kind", "phase", "item_id", "item_type", "respondent", "value",
+         "expected", "model"]
 
 
 def _take(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    if mask.all():
+        return frame  # already selected: no copy
     return frame.loc[mask, [c for c in _USED if c in frame.columns]]
 
 
@@ -390,8 +406,7 @@ def change_by(responses: pd.DataFrame, by=None, min_group_size: int | None = Non
     by = [by] if isinstance(by, str) else list(by or [])
     keys = by + ["item_id"]
     figures = ["baseline", "endpoint", "change", "paired", "paired_change", "baseline_n", "endpoint_n", "respondents"]
-    rows = (_take(responses, responses["phase"].isin(["baseline", "endpoint"]).to_numpy()) if not responses.empty
-            else responses)
+    rows = phase_rows(responses)
     if not rows.empty:
         score = _score(rows)
         rows, score = rows[~np.isnan(score)], score[~np.isnan(score)]
@@ -455,6 +470,6 @@ def _empty(columns: list[str], keys: list[str], min_group_size, n: str = "respon
     return out.drop(columns=[n]) if n not in columns else out
 
 
-__all__ = ["threshold", "suppress", "filter_responses", "month_of", "headline", "sessions_by_month",
+__all__ = ["threshold", "suppress", "filter_responses", "card_rows", "phase_rows", "month_of", "headline", "sessions_by_month",
            "respondents_per_session", "card_match_by_month", "misjudged_cards", "accuracy_by_model", "change_by",
            "CARD_KINDS", "LABEL_FILTERS", "NOT_SET"]

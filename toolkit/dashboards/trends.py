@@ -54,15 +54,16 @@ class Tables:
 def compute(responses: pd.DataFrame, compare=("organisation", "group"), min_group_size: int | None = None) -> Tables:
     """All the page's tables for a (filtered) responses frame; every one suppressed."""
     k = min_group_size
+    cards, ends = T.card_rows(responses), T.phase_rows(responses)  # selected once for all tables
     return Tables(
         headline=T.headline(responses, min_group_size=k),
         months=T.sessions_by_month(responses, min_group_size=k),
         sizes=T.respondents_per_session(responses, min_group_size=k),
-        card_months=T.card_match_by_month(responses, min_group_size=k),
-        misjudged=T.misjudged_cards(responses, min_group_size=k),
-        models=T.accuracy_by_model(responses, min_group_size=k),
-        change_months=T.change_by(responses, by="month", min_group_size=k),
-        change_groups=T.change_by(responses, by=list(compare), min_group_size=k),
+        card_months=T.card_match_by_month(cards, min_group_size=k),
+        misjudged=T.misjudged_cards(cards, min_group_size=k),
+        models=T.accuracy_by_model(cards, min_group_size=k),
+        change_months=T.change_by(ends, by="month", min_group_size=k),
+        change_groups=T.change_by(ends, by=list(compare), min_group_size=k),
     )
 
 
@@ -97,6 +98,7 @@ class TrendsDashboard:
         self._quiet = False
         self.last_seconds = 0.0
         self.tables: Tables | None = None
+        self._cache: dict = {}
 
         self.since = W.DatePicker(description="", layout=W.Layout(width="100%"))
         self.until = W.DatePicker(description="", layout=W.Layout(width="100%"))
@@ -240,6 +242,7 @@ class TrendsDashboard:
         """Read the store again if sessions or answers were added since the page opened."""
         if trends_data.stamp(self.store) != self.loaded.stamp:
             self.loaded = trends_data.load(self.store)
+            self._cache.clear()
             self.demo = demo_sessions(self.store)
             self._set_options()
         self.refresh()
@@ -259,7 +262,12 @@ class TrendsDashboard:
         selection = self.selection()
         rows = T.filter_responses(self.loaded.responses, **selection)
         compare = COMPARE[self.compare.value]
-        self.tables = tables = compute(rows, compare, self.k)
+        key = (tuple(sorted((name, str(value)) for name, value in selection.items())), tuple(compare))
+        tables = self._cache.pop(key, None) or compute(rows, compare, self.k)
+        self._cache[key] = tables  # most recent last: a lead going back to a view gets it at once
+        while len(self._cache) > 12:
+            self._cache.pop(next(iter(self._cache)))
+        self.tables = tables
         content = self.loaded.content
         k = self.k
         self.heading.value = self._heading()

@@ -21,7 +21,7 @@ from ..store.schema import responses as responses_table
 from ..store.schema import sessions as sessions_table
 
 COLUMNS = ["session_id", "organisation", "group", "age_band", "setting", "facilitator", "plan_id", "deck_id",
-           "session_date", "activity_kind", "phase", "item_id", "item_type", "respondent", "value", "expected",
+           "session_date", "month", "activity_kind", "phase", "item_id", "item_type", "respondent", "value", "expected",
            "model"]
 SESSION_LABELS = ["organisation", "group", "age_band", "setting", "facilitator", "plan_id", "deck_id"]
 
@@ -90,6 +90,9 @@ def _attach(frame: pd.DataFrame, sessions: pd.DataFrame, store, content: Content
         out[name] = pd.Categorical.from_codes(per_session.codes[codes], per_session.categories)
     dates = pd.DatetimeIndex(sessions["created_at"]).tz_convert("UTC").tz_localize(None).to_numpy()
     out["session_date"] = pd.DatetimeIndex(dates[codes]).tz_localize("UTC")
+    # The month of each answer, coded once here rather than in every table on every redraw.
+    months = pd.Categorical(pd.DatetimeIndex(dates).strftime("%Y-%m"))
+    out["month"] = pd.Categorical.from_codes(months.codes[codes], months.categories)
     out["phase"] = _category(frame["phase"].to_numpy())
     out["item_id"] = _category(frame["item_id"].to_numpy())
     out["respondent"] = frame["respondent"].to_numpy(dtype=np.int32)

@@ -9,7 +9,6 @@ from datetime import date
 import pytest
 from click.testing import CliRunner
 
-from toolkit.analysis import trends as T
 from toolkit.cli import main
 from toolkit.dashboards.trends import TrendsDashboard
 from toolkit.store import Store
@@ -110,3 +109,15 @@ def test_a_lead_filters_the_trends_page_in_chromium(served, browser, artifacts):
     page.locator(".tk-panel-change-by-group").screenshot(path=str(artifacts / "trends-change-by-group.png"))
     assert "Traceback" not in page.content()
     page.close()
+
+
+def test_reload_reads_sessions_added_since_the_page_opened(sqlite_url, programme):
+    from toolkit import demo
+    store = Store(sqlite_url)
+    demo.simulate(store, sessions=3, programmes=[programme], seed=2)
+    page = TrendsDashboard(store)
+    assert page.tables.headline["sessions"].iloc[0] == 3
+    demo.simulate(store, sessions=2, programmes=[programme], seed=3, append=True)
+    page.reload()
+    assert page.tables.headline["sessions"].iloc[0] == 5
+    assert "Demo data: 5 simulated sessions" in page.heading.value

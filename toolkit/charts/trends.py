@@ -61,6 +61,7 @@ def hidden_note(fig: go.Figure, hidden: int, min_group_size: int | None = None, 
 
 
 def empty_figure(title: str, message: str = "No answers match these filters.", height: int = 260) -> go.Figure:
+    """A chart-sized box saying there is nothing to draw."""
     fig = _figure(title, height)
     fig.add_annotation(text=message, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
                        font=dict(size=15, color=HIDDEN_TEXT))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -123,7 +124,6 @@ class TrendsDashboard:
         self.headline = W.HTML()
         self.headline.add_class("tk-headline")
         self.note = W.HTML()
-        k = self.k
         self.panels = {
             "months": Panel("Sessions per month", "How many sessions were run each month.", "sessions-by-month"),
             "sizes": Panel("Respondents per session", "How many students answered in each session, in bands.",
@@ -194,19 +194,14 @@ class TrendsDashboard:
                 dropdown.options = labels
                 dropdown.value = current if current in options else ALL
 
-    class _Hold:
-        def __init__(self, owner):
-            self.owner = owner
-
-        def __enter__(self):
-            self.before = self.owner._quiet
-            self.owner._quiet = True
-
-        def __exit__(self, *exc):
-            self.owner._quiet = self.before
-
+    @contextmanager
     def _hold(self):
-        return self._Hold(self)
+        """Change widgets without each change redrawing the page."""
+        before, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = before
 
     # -- what the lead chose ----------------------------------------------------------
     def selection(self) -> dict:
@@ -230,6 +225,7 @@ class TrendsDashboard:
         self.refresh()
 
     def clear(self) -> None:
+        """Show every session again."""
         with self._hold():
             self.since.value = None
             self.until.value = None

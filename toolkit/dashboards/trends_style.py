@@ -82,4 +82,5 @@ body.jp-Notebook, #rendered_cells, #rendered_cells > div {{ background: {PAGE} !
 
 
 def stylesheet() -> W.HTML:
+    """The page's stylesheet as a widget (a <style> element applies wherever it lands)."""
     return W.HTML(f"<style>{CSS}</style>")

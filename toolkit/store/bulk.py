@@ -55,4 +55,5 @@ def set_meta(conn, key: str, value: str) -> None:
 
 
 def get_meta(conn, key: str) -> str | None:
+    """One ``toolkit_meta`` entry, or None."""
     return conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()

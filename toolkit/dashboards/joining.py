@@ -12,8 +12,6 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-import segno
-
 JOIN_PATH = "toolkit/join"
 _LOCAL = ("localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0")
 
@@ -57,11 +55,3 @@ def _local_warning(url: str) -> str | None:
         return ("Phones cannot reach this address: it names this computer. Start the toolkit with "
                 "`toolkit serve --host 0.0.0.0` and open the dashboard at this computer's network address.")
     return None
-
-
-def qr_svg(url: str, size: int = 280) -> str:
-    """The QR code of ``url`` as inline SVG, scaled to about ``size`` pixels, dark on white."""
-    qr = segno.make(url, error="m")
-    modules = qr.symbol_size(scale=1, border=2)[0]
-    scale = max(2, size // modules)
-    return qr.svg_inline(scale=scale, border=2, dark="#1F2933", light="#FFFFFF")

@@ -6,8 +6,9 @@ import html
 
 import ipywidgets as W
 
+from ..server.qr import join_qr_svg
 from ..store.codes import display
-from .joining import JoinPage, qr_svg
+from .joining import JoinPage
 
 
 class LobbyPanel:
@@ -36,7 +37,7 @@ class LobbyPanel:
                 f"<div class='tk-url'>Go to <b>{shown}</b></div>"
                 "<div class='tk-lead tk-muted'>and enter the code</div>"
                 f"<div class='tk-code' aria-label='join code'>{display(session.code)}</div>{warning}")
-            self.qr.value = (f"<div title='{html.escape(url)}'>{qr_svg(url, size=280)}</div>"
+            self.qr.value = (f"<div title='{html.escape(url)}'>{join_qr_svg(url, scale=7)}</div>"
                              "<div class='tk-muted tk-small' style='text-align:center'>or scan this</div>") if url else ""
         n = session.respondents
         first = session.activities[0] if session.activities else None

@@ -50,10 +50,17 @@ def test_filters_change_every_table_and_redraw_fast(demo_store):
     assert groups == {"Tuesday juniors", "Thursday seniors"}
     page.set_filters(since=date(2030, 1, 1))
     assert "No sessions match these filters" in page.note.value
-    assert page.tables.headline["suppressed"].iloc[0]
-    assert "hidden: fewer than 5" in page.headline.value
+    assert page.tables.headline["sessions"].iloc[0] == 0
     page.clear()
     assert page.tables.headline["sessions"].iloc[0] == 40
+
+
+def test_with_too_few_respondents_everything_says_hidden(demo_store):
+    page = TrendsDashboard(demo_store, min_group_size=10_000)
+    assert "hidden: fewer than 10000" in page.headline.value
+    for name in ("months", "card_months", "misjudged", "models", "change_months", "change_groups"):
+        assert getattr(page.tables, name)["suppressed"].all(), name
+    assert "hidden: fewer than 10000 respondents" in page.panels["cards"].chart.spec
 
 
 def test_tables_offered_for_download_are_the_suppressed_ones(demo_store):

@@ -255,8 +255,9 @@ def _sorted(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def headline(responses: pd.DataFrame, min_group_size: int | None = None) -> pd.DataFrame:
     """One row: sessions, respondents, answers and the median respondents per session."""
     if responses.empty:
-        table = pd.DataFrame({"sessions": [0], "respondents": [0], "answers": [0],
-                              "median_per_session": [np.nan]})
+        # Nothing to hide in nothing: "0 sessions" tells a lead the filters match none.
+        return pd.DataFrame({"sessions": [0], "respondents": [0], "answers": [0], "median_per_session": [np.nan],
+                             "suppressed": [False]})
     else:
         rk = _respondent_key(responses)
         sessions = _Cells(responses, ["session_id"])

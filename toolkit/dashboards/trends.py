@@ -326,8 +326,10 @@ def headline_html(table: pd.DataFrame, k: int) -> str:
     out = []
     for name, label, fmt in tiles:
         value = row[name]
-        if hidden or pd.isna(value):
+        if hidden:
             number, cls = f"hidden: fewer than {k}", " tk-hidden"
+        elif pd.isna(value):
+            number, cls = "–", ""
         else:
             number, cls = fmt.format(float(value)), ""
         out.append(f"<div class='tk-tile tk-tile-{name}{cls}'><div class='tk-number'>{number}</div>"

@@ -21,7 +21,7 @@ from .. import config
 from ..content import Library, Programme, resolve_plan
 from ..content.models import Plan
 from ..errors import Conflict, Invalid, NotFound
-from . import answers, frames
+from . import answers
 from .codes import new_code, normalise
 from .engine import make_engine, prepare, reading
 from .schema import questions, responses, sessions, snapshots
@@ -220,10 +220,12 @@ class Store:
         """
         if code is not None:
             filters["session_ids"] = [self.find_session(code).id]
+        from . import frames  # pandas loads only where frames are wanted, not in the student server
         return frames.responses_frame(self.engine, self.programme, **filters)
 
     def sessions(self, **filters):
         """Sessions as a DataFrame, with their labels, status and respondent counts."""
+        from . import frames
         return frames.sessions_frame(self.engine, **filters)
 
     # -- the questions box (facilitator side) -------------------------------------

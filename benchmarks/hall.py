@@ -284,6 +284,7 @@ async def hall_run(args, server: common.Server, db_url: str, sampler: common.Pro
     async with aiohttp.ClientSession(connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()) \
             as http:
         hall.http = http
+        busy0 = psutil.cpu_times()
         cpu0, my0, t_start = sampler.cpu(), sum(me.cpu_times()[:2]), mono()
         hall.students = [Student(hall, i) for i in range(args.students)]
         tasks = [asyncio.ensure_future(s.run(t_start + JOIN_WINDOW * i / args.students))
@@ -298,6 +299,7 @@ async def hall_run(args, server: common.Server, db_url: str, sampler: common.Pro
             f"({sum(1 for s in hall.students if s.error)} errors)")
         await drive(db_url, code, hall, changes, log)
         marks["done"] = (mono(), sampler.cpu(), sum(me.cpu_times()[:2]))
+        busy1 = psutil.cpu_times()
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -360,6 +362,10 @@ async def hall_run(args, server: common.Server, db_url: str, sampler: common.Pro
         "chart_fingerprint_ms": common.summary([1000 * (p[1] - p[0]) for p in samples["polls"]], (50, 95)),
         "chart_responses_read_ms": common.summary([1000 * r[1] for r in samples["reads"]], (50, 95)),
         "chart_responses_rows_max": max((r[2] for r in samples["reads"]), default=0),
+        # CPU per operation holds still when the shared machine does not: what capacity needs.
+        "server_cpu_ms_per_join": 1000 * (cpu_join - cpu0) / max(len(joins), 1),
+        "server_cpu_ms_per_answer": 1000 * (cpu_done - cpu_join) / max(len(ok), 1),
+        "loadgen_cpu_ms_per_answer": 1000 * (my_done - my_join) / max(len(ok), 1),
         "server": {**sampler.peak(t_start, t_done), "cpu_s": cpu_done - cpu0,
                    "cpu_pct_join": 100 * (cpu_join - cpu0) / (t_join - t_start),
                    "cpu_pct_session": 100 * (cpu_done - cpu_join) / (t_done - t_join),
@@ -367,7 +373,19 @@ async def hall_run(args, server: common.Server, db_url: str, sampler: common.Pro
         "loadgen": {"cpu_s": my_done - my0, "cpu_pct_join": 100 * (my_join - my0) / (t_join - t_start),
                     "cpu_pct_session": 100 * (my_done - my_join) / (t_done - t_join)},
         "reader_cpu_s": reader_cpu, "wall_s": t_done - t_start,
+        # The machine is shared: how busy it was in all, and with how much not ours.
+        "machine": _machine_busy(busy0, busy1, t_done - t_start, cpu_done - cpu0 + my_done - my0 + reader_cpu),
     }
+
+
+def _machine_busy(before, after, wall: float, ours: float) -> dict:
+    idle = (after.idle + getattr(after, "iowait", 0)) - (before.idle + getattr(before, "iowait", 0))
+    total = sum(after) - sum(before)
+    cores = os.cpu_count() or 1
+    busy_core_s = (total - idle) / total * wall * cores if total else 0.0
+    return {"busy_pct_of_all_cores": 100 * (total - idle) / total if total else None,
+            "others_cpu_pct_of_one_core": 100 * max(busy_core_s - ours, 0) / wall,
+            "loadavg_1m_end": os.getloadavg()[0]}
 
 
 # -- side by side: N students vs N Voila views, all at once -------------------------------
@@ -511,6 +529,11 @@ TARGETS = [  # (label, path, limit, unit)
     ("facilitator fingerprint read p95", ("hall", "chart_fingerprint_ms", "p95"), None, " ms"),
     ("facilitator session.responses() read p95", ("hall", "chart_responses_read_ms", "p95"), None, " ms"),
     ("server RSS peak", ("hall", "server", "rss_mb"), 300, " MB"),
+    ("machine busy, all cores (shared: others' work included)", ("hall", "machine", "busy_pct_of_all_cores"),
+     None, " %"),
+    ("others' CPU on the machine (% of one core)", ("hall", "machine", "others_cpu_pct_of_one_core"), None, " %"),
+    ("server CPU per join (page + join + SSE open)", ("hall", "server_cpu_ms_per_join"), None, " ms"),
+    ("server CPU per answer (incl. the session's SSE fan-out)", ("hall", "server_cpu_ms_per_answer"), None, " ms"),
     ("server CPU while joining", ("hall", "server", "cpu_pct_join"), None, " %"),
     ("server CPU during the session", ("hall", "server", "cpu_pct_session"), None, " %"),
     ("load generator CPU while joining", ("hall", "loadgen", "cpu_pct_join"), None, " %"),

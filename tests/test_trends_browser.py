@@ -128,3 +128,12 @@ def test_reload_reads_sessions_added_since_the_page_opened(sqlite_url, programme
     page.reload()
     assert page.tables.headline["sessions"].iloc[0] == 5
     assert "Demo data: 5 simulated sessions" in page.heading.value
+
+
+def test_a_store_that_cannot_be_opened_is_said_in_words(tmp_path, monkeypatch, capsys):
+    from toolkit.dashboards.trends import show
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database")
+    monkeypatch.setenv("TOOLKIT_DB_URL", f"sqlite:///{junk}")
+    assert show() is None
+    assert "cannot open the store" in capsys.readouterr().out

@@ -23,6 +23,7 @@ import pandas as pd
 from ..analysis import trends as T
 from ..charts import trends as C
 from ..demo import demo_sessions
+from ..errors import ToolkitError
 from ..store import Store, open_store
 from . import trends_data
 from .trends_chart import Chart, PlotlyLoader
@@ -392,10 +393,18 @@ def _format(column: str, value) -> str:
     return str(value)
 
 
-def show(store: Store | None = None) -> TrendsDashboard:
-    """Display the trends page (what ``notebooks/trends.ipynb`` runs)."""
+def show(store: Store | None = None) -> TrendsDashboard | None:
+    """Display the trends page (what ``notebooks/trends.ipynb`` runs).
+
+    A store that cannot be opened is said in words on the page (Voila hides tracebacks).
+    """
     from IPython.display import display
-    dashboard = TrendsDashboard(store)
+    try:
+        dashboard = TrendsDashboard(store)
+    except ToolkitError as exc:
+        display(W.VBox([stylesheet(), W.HTML(f"<div class='tk-empty'><b>The trends page cannot open the store.</b>"
+                                             f"<br>{html.escape(str(exc))}</div>")]).add_class("tk-trends"))
+        return None
     display(dashboard.widget)
     return dashboard
 

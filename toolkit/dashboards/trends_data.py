@@ -127,21 +127,17 @@ def _item_facts(frame, sessions, codes, store, content: Content) -> dict[str, pd
 
 
 def _facts(programme, activity_id: str, item_id: str) -> dict:
-    """What one answer was to. Mirrors ``store.frames``: a multiple-choice answer is right
-    when it is exactly the set of right options, joined in option order."""
+    """What one answer was to, as ``Store.responses`` describes it."""
     none = {"activity_kind": None, "item_type": None, "expected": None, "model": None}
     if not programme.has_activity(activity_id):
         return none
     act = programme.activity(activity_id)
     if act.kind == "poll":
-        q = programme.question(item_id)
-        answer = q.get("answer")
-        expected = ",".join(answer) if isinstance(answer, list) else answer
-        return {"activity_kind": "poll", "item_type": q["type"], "expected": expected, "model": None}
+        return {"activity_kind": "poll", "item_type": programme.question(item_id)["type"],
+                "expected": programme.expected(act, item_id), "model": None}
     if act.kind in ("card", "sort"):
-        card = programme.card(item_id)
-        return {"activity_kind": act.kind, "item_type": "card", "expected": card["expected"],
-                "model": card["model"]}
+        return {"activity_kind": act.kind, "item_type": "card", "expected": programme.expected(act, item_id),
+                "model": programme.card(item_id)["model"]}
     return none
 
 

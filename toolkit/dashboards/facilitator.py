@@ -207,7 +207,8 @@ class FacilitatorDashboard:
         self._show(self.questions.widget, bool(snap.programme.settings.get("questions_box")))
         if private:
             self.questions.update(questions)
-            self.private.update(snap, self.join.url(session.code))
+            waiting = any(q["status"] == "pending" for q in questions)
+            self.private.update(snap, self.join.url(session.code), questions_waiting=waiting)
         # Charts last: their messages are the heaviest for the page to apply.
         self._show(self.lobby.widget, status == "lobby")
         self._show(self.stage.widget, status == "running")

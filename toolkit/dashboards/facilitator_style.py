@@ -83,7 +83,9 @@ kbd {{ font-family: {FONT}; font-size: 15px; border: 1px solid {LINE}; border-bo
 .tk-private .tk-card {{ background: {PRIVATE_BG}; border-color: {PRIVATE_LINE}; }}
 .tk-private-tag {{ display: inline-block; font-size: 13px; font-weight: bold; letter-spacing: .08em;
   color: {PRIVATE_INK}; text-transform: uppercase; margin-bottom: 4px; }}
-.tk-chart > .js-plotly-plot {{ width: 100%; height: 100%; }}
+.tk-chart > .js-plotly-plot {{ width: 100%; height: 100%; animation: tk-appear .5s; }}
+/* A new chart is drawn at a guessed size, then fitted to its box: show it once fitted. */
+@keyframes tk-appear {{ 0%, 60% {{ opacity: 0; }} 100% {{ opacity: 1; }} }}
 .tk-sort-preview {{ border: 2px dashed {PRIVATE_LINE}; background: {PRIVATE_BG}; }}
 
 /* Activity list */

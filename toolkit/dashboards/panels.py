@@ -184,8 +184,9 @@ class Stage:
 
 
 class PrivatePanel:
-    """The facilitator's eyes only: notes for the activity, what to discuss next, and the
-    session's details with the keyboard shortcuts. Hidden in presentation mode."""
+    """The facilitator's eyes only: notes for the activity, what to discuss next, the
+    questions box and the session's details with the keyboard shortcuts. Hidden in
+    presentation mode."""
 
     def __init__(self, questions_widget: W.Widget):
         self.notes = W.HTML()
@@ -193,10 +194,16 @@ class PrivatePanel:
         self.details = W.HTML()
         for box in (self.notes, self.discuss, self.details):
             box.add_class("tk-card")
+        self.questions = questions_widget
         self.widget = W.VBox([self.notes, self.discuss, questions_widget, self.details])
         self.widget.add_class("tk-private")
 
-    def update(self, snapshot, join_url: str | None) -> None:
+    def update(self, snapshot, join_url: str | None, questions_waiting: bool = False) -> None:
+        """Redraw; waiting questions go to the top, where a possible disclosure is seen at once."""
+        order = ([self.questions, self.notes, self.discuss] if questions_waiting
+                 else [self.notes, self.discuss, self.questions]) + [self.details]
+        if list(self.widget.children) != order:
+            self.widget.children = order
         notes = notes_html(snapshot)
         self.notes.value = notes
         self.notes.layout.display = None if notes else "none"

@@ -80,6 +80,8 @@ def matrix_figure(programme, responses: pd.DataFrame, activity=None, revealed: b
         # Wrapped so the column labels stay level in a narrow panel.
         category_labels={c["id"]: wrap(c["label"], 10) for c in programme.categories()},
         expected={c: programme.card(c)["expected"] for c in cards} if revealed else None, title=title)
+    # Rows of a fixed height: a sort of two cards should not fill a screen.
+    figure.update_layout(height=(170 if title else 120) + 50 * len(cards))
     figure.update_xaxes(tickangle=0, tickfont=dict(size=15))
     figure.update_yaxes(tickfont=dict(size=16))
     if not title:

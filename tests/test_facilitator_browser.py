@@ -1,0 +1,244 @@
+"""The facilitator's console in a real Chromium at projector size, through ``toolkit serve``.
+
+Students answer over HTTP like phones do. Every request to anywhere but the server is
+refused, as on a school network without internet: the console must work and look right
+regardless (Voila's own page asks CDNs for fonts). Screenshots land in test-artifacts/.
+"""
+
+import asyncio
+import csv
+import io
+import re
+import secrets
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
+
+PROJECTOR = {"width": 1280, "height": 720}
+KERNEL_START = 120_000  # ms: a Voila page waits for its kernel to run the notebook
+UPDATE = 20_000  # ms: a change in the store reaches the page on the next refresh
+
+
+@pytest.fixture(autouse=True)
+def jp_asyncio_loop():
+    """pytest-jupyter's autouse loop fixture closes the thread's current loop after each test,
+    which here is the one Playwright's sync API runs on: give it a loop of its own instead."""
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+class Phone:
+    """A student's phone: the join page's cookies, its XSRF token sent back as the page does."""
+
+    def __init__(self, served):
+        self.client = httpx.Client(base_url=served.base_url, timeout=20)
+        xsrf = secrets.token_hex(16)
+        self.client.cookies.set("_xsrf", xsrf)
+        self.headers = {"X-XSRFToken": xsrf}
+
+    def post(self, code, what, body):
+        response = self.client.post(f"toolkit/api/sessions/{code}/{what}", json=body, headers=self.headers)
+        assert response.status_code in (200, 201), response.text
+        return response
+
+    def join(self, code):
+        return self.post(code, "join", {})
+
+    def answer(self, code, activity, value, item=None):
+        return self.post(code, "responses", {"activity": activity, "value": value,
+                                             **({"item": item} if item else {})})
+
+    def state(self, code):
+        return self.client.get(f"toolkit/api/sessions/{code}").json()
+
+
+def offline(context, base_url):
+    """Refuse every request that does not go to the server under test."""
+    refused = []
+
+    def route(r):
+        if r.request.url.startswith(base_url):
+            r.continue_()
+        else:
+            refused.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    return refused
+
+
+FITTED = """() => [...document.querySelectorAll('.tk-chart > .js-plotly-plot')]
+  .filter(plot => plot.offsetParent !== null)
+  .every(plot => {
+    const svg = plot.querySelector('.main-svg');
+    if (!svg || getComputedStyle(plot).opacity !== '1') return false;
+    const a = svg.getBoundingClientRect(), b = plot.getBoundingClientRect();
+    return Math.abs(a.width - b.width) < 2 && Math.abs(a.height - b.height) < 2 && b.width > 100;
+  })"""
+
+
+def fitted(page):
+    """Wait until every chart on screen is drawn at the size of its box (none overflows)."""
+    page.wait_for_function(FITTED, timeout=UPDATE)
+
+
+def shot(page, artifacts, name):
+    path = artifacts / f"facilitator-{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def on_screen(page, code, served, phone):
+    """The activity the students see now (the public API), for answering it."""
+    state = phone.state(code)
+    return state["activity"]
+
+
+def test_a_whole_session_from_the_projected_console(served, browser, artifacts, tmp_path):
+    context = browser.new_context(viewport=PROJECTOR, accept_downloads=True)
+    refused = offline(context, served.base_url)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(served.lines["Facilitator dashboard"])
+
+    # Start: a shipped plan and a group label.
+    start = page.get_by_role("button", name="Start session")
+    start.wait_for(timeout=KERNEL_START)
+    plans = page.get_by_label("Plan")
+    plans.select_option(label=next(t for t in plans.locator("option").all_inner_texts() if "25-minute" in t))
+    page.get_by_label("Group").fill("Year 8, class C")
+    shot(page, artifacts, "1-start")
+    start.click()
+
+    # The lobby: the code large, the address phones reach, a QR code and a live count.
+    code_box = page.locator(".tk-code")
+    expect(code_box).to_be_visible(timeout=UPDATE)
+    code = code_box.inner_text().replace("-", "").strip()
+    join_url = served.lines["Students join at"]
+    expect(page.locator(".tk-url")).to_contain_text(join_url.split("://", 1)[1])
+    expect(page.locator(".tk-qr svg")).to_be_visible()
+    assert f"?code={code}" in page.locator(".tk-qr div[title]").get_attribute("title")
+    phones = [Phone(served) for _ in range(5)]
+    for phone in phones:
+        phone.join(code)
+    expect(page.locator(".tk-lobby [data-joined]")).to_have_attribute("data-joined", "5", timeout=UPDATE)
+    shot(page, artifacts, "2-lobby")
+
+    # A card: open voting, five phones answer, the count follows live.
+    page.locator(".tk-step", has_text="Card:").first.click()
+    expect(page.locator(".tk-kicker", has_text="Card")).to_be_visible(timeout=UPDATE)
+    page.get_by_role("button", name="Open voting").click()
+    expect(page.locator(".tk-status.tk-open")).to_be_visible(timeout=UPDATE)
+    activity = on_screen(page, code, served, phones[0])
+    assert activity["kind"] == "card" and "reveal" not in activity
+    for phone, value in zip(phones, ["warning", "warning", "warning", "exploitative", "not_sure"]):
+        phone.answer(code, activity["id"], value)
+    expect(page.locator(".tk-status [data-answered]")).to_have_attribute("data-answered", "5", timeout=UPDATE)
+    expect(page.locator(".tk-stage .js-plotly-plot")).to_have_count(0)  # hidden until reveal
+    shot(page, artifacts, "3-voting")
+
+    # Reveal: the chart shows their counts in the deck's colours, the expected answer and signs.
+    page.get_by_role("button", name="Reveal").click()
+    bars = page.locator(".tk-stage .tk-chart .js-plotly-plot")
+    expect(bars).to_be_visible(timeout=UPDATE)
+    expect(bars.locator("text.bartext", has_text="3  (60%)")).to_have_count(1, timeout=UPDATE)
+    expect(bars.locator("text.bartext", has_text="1  (20%)")).to_have_count(2)
+    expect(page.locator(".tk-expected")).to_contain_text("Expected: Warning signs")
+    fitted(page)
+    plot_box = bars.bounding_box()
+    card_box = page.locator(".tk-stage .tk-card").nth(1).bounding_box()
+    assert plot_box["x"] + plot_box["width"] <= card_box["x"] + card_box["width"] + 1  # fits its panel
+    assert card_box["y"] + card_box["height"] <= PROJECTOR["height"]  # the whole chart on the screen
+    note = page.locator(".tk-private .tk-note").first
+    expect(note).to_be_visible()
+    shot(page, artifacts, "4-revealed")
+
+    # Presentation mode hides the teaching note and every private panel; "P" brings them back.
+    page.get_by_role("button", name="Presentation mode").click()
+    expect(note).to_be_hidden(timeout=UPDATE)
+    expect(page.locator(".tk-private")).to_be_hidden()
+    expect(bars.locator("text.bartext", has_text="3  (60%)")).to_have_count(1)
+    fitted(page)  # and wider now
+    assert bars.bounding_box()["width"] > plot_box["width"] + 200
+    shot(page, artifacts, "5-presenting")
+    page.locator("body").press("p")
+    expect(note).to_be_visible(timeout=UPDATE)
+
+    # The keyboard drives the session: → is "Next".
+    page.locator("body").press("ArrowRight")
+    expect(page.locator(".tk-status")).to_contain_text("Voting not open yet", timeout=UPDATE)
+    second_card = on_screen(page, code, served, phones[0])
+    assert second_card["id"] != activity["id"]
+
+    # A question that may be a disclosure is flagged on the private panel only.
+    phones[0].post(code, "questions", {"text": "Someone older keeps asking me for pictures"})
+    flag = page.locator(".tk-safeguarding")
+    expect(flag).to_contain_text("designated safeguarding lead", timeout=UPDATE)
+    expect(flag).to_contain_text("cannot tell you who wrote it")
+    shot(page, artifacts, "6-question")
+
+    # A browser refresh picks the same session up again, where it was.
+    page.reload()
+    expect(page.locator(".tk-kicker", has_text="Card")).to_be_visible(timeout=KERNEL_START)
+    expect(page.locator(".tk-text")).to_contain_text(second_card["text"][:30])
+
+    # The summary, and both exports.
+    page.locator(".tk-step").last.click()
+    expect(page.locator(".tk-kicker", has_text="12 of 12")).to_be_visible(timeout=UPDATE)
+    page.get_by_role("button", name="Next", exact=True).click()
+    expect(page.locator(".tk-kicker", has_text="Summary")).to_be_visible(timeout=UPDATE)
+    matrix = page.locator(".tk-stage .tk-card .js-plotly-plot").first
+    expect(matrix).to_be_visible(timeout=UPDATE)
+    fitted(page)
+    shot(page, artifacts, "7-summary")
+    with page.expect_download() as csv_download:
+        page.get_by_role("button", name="Download answers (CSV)").click()
+    rows = list(csv.DictReader(io.StringIO(open(csv_download.value.path(), encoding="utf-8").read())))
+    assert len(rows) == 5 and {r["value"] for r in rows} == {"warning", "exploitative", "not_sure"}
+    with page.expect_download(timeout=60_000) as report_download:
+        page.get_by_role("button", name="Download report (HTML)").click()
+    report = tmp_path / report_download.value.suggested_filename
+    report_download.value.save_as(report)
+
+    # End: the links between phones and answers go; the page says so.
+    page.get_by_role("button", name="End session").click()
+    page.get_by_role("button", name="Yes, end the session").click()
+    expect(page.locator(".tk-kicker", has_text="Session ended")).to_be_visible(timeout=UPDATE)
+    assert phones[0].state(code)["status"] == "ended"
+    shot(page, artifacts, "8-ended")
+    assert not errors, errors
+    assert all(not url.startswith(served.base_url) for url in refused)
+    context.close()
+
+    # The report opens with no network at all and draws its charts.
+    sealed = browser.new_context(viewport=PROJECTOR)
+    outside = []
+    sealed.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
+                 else (outside.append(r.request.url), r.abort()))
+    view = sealed.new_page()
+    view.goto(report.as_uri())
+    expect(view.locator(".js-plotly-plot .main-svg").first).to_be_visible(timeout=30_000)
+    expect(view.locator("h1")).to_contain_text("Healthy or exploitative?")
+    assert view.locator(".js-plotly-plot").count() >= 5
+    expect(view.locator("text.bartext", has_text="3  (60%)").first).to_be_visible()
+    shot(view, artifacts, "9-report")
+    assert outside == []
+    sealed.close()
+
+
+def test_the_console_says_when_phones_cannot_reach_the_address(served, browser):
+    """Served on 127.0.0.1 (as the tests are), the lobby warns that phones cannot join there."""
+    context = browser.new_context(viewport=PROJECTOR)
+    offline(context, served.base_url)
+    page = context.new_page()
+    page.goto(served.lines["Facilitator dashboard"])
+    page.get_by_role("button", name="Start session").wait_for(timeout=KERNEL_START)
+    page.get_by_role("button", name="Start session").click()
+    expect(page.locator(".tk-warning")).to_contain_text("Phones cannot reach this address", timeout=UPDATE)
+    assert re.search(r"toolkit serve --host 0\.0\.0\.0", page.locator(".tk-warning").inner_text())
+    context.close()

@@ -331,6 +331,7 @@ async def test_events_stream_the_state_as_it_changes(server_url, session, store)
                 [third] = await read_events(lines, 1)
             assert third["voting_open"] is True
             assert "mine" not in third
+            await lines.aclose()
 
 
 async def test_events_for_an_unknown_code_are_refused(jp_fetch):
@@ -375,7 +376,8 @@ async def test_one_watcher_query_per_round_for_all_students(jp_serverapp, server
         polls = watcher.polls - polls_before
         assert calls["versions"] - versions_before == polls  # one query per round, whatever the crowd
         assert calls["state"] - state_builds_before == 1  # built once, sent to six phones
-        for cm, _ in streams:
+        for cm, lines in streams:
+            await lines.aclose()
             await cm.__aexit__(None, None, None)
     app.store.versions, app.store.public_state = real_versions, real_state
 
@@ -401,3 +403,4 @@ async def test_idle_streams_get_keep_alive_comments(server_url, session, monkeyp
                         return line
 
             assert await asyncio.wait_for(until_comment(), 5) == ": keep-alive"
+            await lines.aclose()

@@ -132,3 +132,13 @@ def test_the_extension_is_registered_with_jupyter():
     from jupyter_server.extension.manager import ExtensionPackage
     package = ExtensionPackage(name="toolkit", enabled=True)
     assert package.validate() and set(package.extension_points) == {"toolkit"}
+
+
+def test_the_dashboards_kernels_are_told_where_students_join():
+    environ = {}
+    server_app.export_join_url("http://192.168.4.20:8866/toolkit/join", environ)
+    assert environ == {"TOOLKIT_JOIN_URL": "http://192.168.4.20:8866/toolkit/join"}
+    server_app.export_join_url("http://10.0.0.9:1/toolkit/join", environ)
+    assert environ["TOOLKIT_JOIN_URL"] == "http://192.168.4.20:8866/toolkit/join"  # the user's value stands
+    from toolkit.dashboards.joining import join_page
+    assert join_page(environ).url("ABCDEFG") == "http://192.168.4.20:8866/toolkit/join?code=ABCDEFG"

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from support.server import start_server
 from toolkit.store import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(120)]
@@ -28,6 +29,14 @@ def jp_asyncio_loop():
     loop = asyncio.new_event_loop()
     yield loop
     loop.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """One real ``toolkit serve`` for this module's students (each test runs its own session)."""
+    server = start_server(tmp_path_factory.mktemp("served"))
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -85,6 +85,8 @@ async def phone(i: int, base: str, code: str, report: dict, stop: asyncio.Event)
                     await answer(activity, final, item)
                     if i % 7 == 0:  # the acknowledgement was lost: the same answer again
                         await answer(activity, final, item)
+                with report["lock"]:
+                    report["done"][activity["id"]] += 1
 
 
 def run_phones(base: str, code: str, report: dict):
@@ -119,7 +121,7 @@ def test_forty_phones_and_a_browser_every_answer_lands_exactly_once(served, brow
     from playwright.sync_api import expect
     store = Store(served.db_url)
     session = store.start_session(programme)
-    report: dict = {}
+    report: dict = {"lock": threading.Lock(), "done": Counter()}
     thread, stop = run_phones(served.base_url, session.code, report)
 
     page = browser.new_context(**PHONE).new_page()
@@ -150,6 +152,7 @@ def test_forty_phones_and_a_browser_every_answer_lands_exactly_once(served, brow
             expect(page.get_by_role("status")).to_have_text(
                 "Answer received - you can change it while voting is open.")
         per_student = len(activity.items) if activity.kind == "sort" else 1
+        wait_for(lambda: report["done"][activity_id] == PHONES, what=f"every phone to finish {activity_id}")
         wait_for(lambda: sum(session.counts(activity_id).values()) == (PHONES + 1) * per_student,
                  what=f"every answer to {activity_id}")
         session.close_voting()

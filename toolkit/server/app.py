@@ -70,6 +70,7 @@ class ToolkitApp(ExtensionApp):
     async def _start_jupyter_server_extension(self, serverapp):
         urls = server_urls(serverapp)
         self.context.public_origin = urls["origin"]
+        export_join_url(urls["Students join at"])
         # Dashboard kernels inherit this environment: the facilitator's console shows this
         # address (and its QR code), which phones can reach, not the one the laptop used.
         os.environ.setdefault("TOOLKIT_JOIN_URL", urls["Students join at"])
@@ -84,6 +85,13 @@ class ToolkitApp(ExtensionApp):
         store = getattr(self, "store", None)
         if store is not None:
             store.close()
+
+
+def export_join_url(url: str, environ=os.environ) -> None:
+    """Tell the dashboards' kernels (started later, with this environment) where phones join:
+    a kernel cannot see which address phones reach. A value set by the user stands."""
+    if not (environ.get("TOOLKIT_JOIN_URL") or "").strip():
+        environ["TOOLKIT_JOIN_URL"] = url
 
 
 def lan_address() -> str:

@@ -522,3 +522,11 @@ def test_check_fails_cleanly_on_what_is_not_a_content_file(tmp_path, make):
 def _write(path: Path, content: bytes) -> Path:
     path.write_bytes(content)
     return path
+
+
+def test_check_of_folders_covers_every_yaml_file_under_them():
+    root = Path(__file__).resolve().parent / "fixtures" / "content"
+    result = run_check(root)
+    assert result.exit_code == 0, result.output
+    assert sorted(line.split(":")[0].rsplit("/", 1)[-1] for line in result.stdout.splitlines()) == [
+        "mini-plan.yaml", "mini-polls.yaml", "mini.yaml", "uk.yaml"]

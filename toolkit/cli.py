@@ -50,11 +50,18 @@ def serve(host, port, db_url, no_browser, jupyter_args):
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 def check(files):
-    """Validate decks, poll banks, plans and help files; print OK or every problem."""
+    """Validate decks, poll banks, plans and help files; print OK or every problem.
+
+    A folder stands for every YAML file under it (e.g. ``toolkit check data sessions/plans``).
+    """
     from .content import check_files
-    results = check_files(list(files))
+    from .content.library import expand
+    paths = expand(list(files))
+    if not paths:
+        raise click.UsageError("no YAML files found in " + ", ".join(files))
+    results = check_files(paths)
     bad = 0
     for name, problems in results.items():
         if problems:
@@ -65,7 +72,8 @@ def check(files):
             click.echo(f"{name}: OK")
     if bad:
         sys.stdout.flush()
-        click.echo(f"{bad} of {len(results)} {'file has' if bad == 1 else 'files have'} problems.", err=True)
+        click.echo(f"{bad} of {len(results)} file{'s' if len(results) != 1 else ''} "
+                   f"{'has' if bad == 1 else 'have'} problems.", err=True)
         sys.exit(1)
 
 

@@ -40,6 +40,11 @@ def test_the_document_is_valid_openapi_3():
             assert op["responses"], f"{method.upper()} {path} documents no responses"
 
 
+def test_the_document_passes_an_openapi_validator():
+    validator = pytest.importorskip("openapi_spec_validator")  # comes with schemathesis
+    validator.validate(DOC)
+
+
 def check(response, path: str, method: str = "get"):
     """Validate a real response against the document: its status must be documented, and a
     JSON body must match the schema given for that status."""

@@ -147,9 +147,11 @@ class Server:
                 self.process.wait(10)
 
 
-def start_server(workdir: Path, db_url: str, args=(), env: dict | None = None, timeout: float = 120) -> Server:
+def start_server(workdir: Path, db_url: str, args=(), env: dict | None = None, timeout: float = 120,
+                 tree: Path | None = None) -> Server:
     """``toolkit serve`` on 127.0.0.1 (never another address) and a free port; returns once
-    it has printed ``Students join at``."""
+    it has printed ``Students join at``. ``tree``: serve the toolkit of another checkout
+    (e.g. a ``git worktree`` of an older commit, for a before/after on the same machine)."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     token = secrets.token_hex(16)
@@ -157,10 +159,13 @@ def start_server(workdir: Path, db_url: str, args=(), env: dict | None = None, t
     full_env = {**os.environ, "JUPYTER_TOKEN": token, "TOOLKIT_DB_URL": db_url, "PYTHONUNBUFFERED": "1",
                 "JUPYTER_CONFIG_DIR": str(workdir / "jupyter-config"),
                 "JUPYTER_RUNTIME_DIR": str(workdir / "jupyter-runtime"), **(env or {})}
+    root = Path(tree).resolve() if tree else ROOT
+    if tree:
+        full_env["PYTHONPATH"] = str(root)
     log = open(log_path, "wb")
     process = subprocess.Popen([sys.executable, "-m", "toolkit.cli", "serve", "--host", "127.0.0.1",
                                 "--port", str(port), "--no-browser", *args],
-                               stdout=log, stderr=subprocess.STDOUT, env=full_env, cwd=ROOT)
+                               stdout=log, stderr=subprocess.STDOUT, env=full_env, cwd=root)
     server = Server(process, f"http://127.0.0.1:{port}/", token, db_url, log_path)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

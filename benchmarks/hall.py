@@ -479,7 +479,7 @@ def one_run(args, run: int, log) -> dict:
     notebooks.mkdir()
     (notebooks / "bench-tiny.ipynb").write_text(json.dumps(TINY))
     extra = [f"--ServerApp.root_dir={notebooks}", *args.server_arg]
-    server = common.start_server(work, db_url, args=extra)
+    server = common.start_server(work, db_url, args=extra, tree=args.tree)
     sampler = common.ProcessSampler(server.process.pid).start()
     try:
         log(f"run {run}: toolkit serve pid {server.process.pid} at {server.base_url}, store {db_url}")
@@ -588,6 +588,9 @@ def main(argv=None) -> None:
     parser.add_argument("--server-arg", action="append", default=[],
                         help="extra option for toolkit serve, e.g. --server-arg=--ToolkitApp.watch_interval=0.2")
     parser.add_argument("--label", default="", help="a name for this run in the results file")
+    parser.add_argument("--tree", default=None,
+                        help="serve the toolkit of another checkout (a git worktree of an older commit) for a "
+                             "before/after; students, driver and reader stay as they are")
     parser.add_argument("--quick", action="store_true", help="200 students, 1 run, 5 Voila views")
     args = parser.parse_args(argv)
     if args.quick:

@@ -344,17 +344,17 @@ async def test_one_watcher_query_per_round_for_all_students(jp_serverapp, server
     app = next(iter(app))
     watcher = app.context.watcher
     calls = {"versions": 0, "state": 0}
-    real_versions, real_state = app.store.versions, app.store.public_state
+    real_versions, real_state = app.store.versions, app.store.public_state_of
 
     def versions(ids):
         calls["versions"] += 1
         return real_versions(ids)
 
-    def public_state(code):
+    def public_state_of(row):
         calls["state"] += 1
-        return real_state(code)
+        return real_state(row)
 
-    app.store.versions, app.store.public_state = versions, public_state
+    app.store.versions, app.store.public_state_of = versions, public_state_of
     sessions = [store.start_session(programme) for _ in range(2)]
     base = f"{server_url}toolkit/api/sessions/"
     async with httpx.AsyncClient(timeout=10) as client:

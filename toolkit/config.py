@@ -31,6 +31,9 @@ SETTINGS: tuple[Setting, ...] = (
             "database). Default: the checkout the toolkit is installed from, else the current folder."),
     Setting("help_region", "TOOLKIT_HELP_REGION", "uk",
             "Help resources shown on every student screen when a plan names none: data/help/<region>.yaml."),
+    Setting("join_url", "TOOLKIT_JOIN_URL", None,
+            "The address students join at, shown with the QR code on the facilitator dashboard. "
+            "Set by toolkit serve; set it yourself behind a reverse proxy."),
     Setting("min_group_size", "TOOLKIT_MIN_GROUP_SIZE", 5,
             "Trend views hide any breakdown resting on fewer respondents than this."),
     Setting("refresh_seconds", "TOOLKIT_REFRESH_SECONDS", 1.0,

@@ -120,13 +120,14 @@ class Watcher:
     # -- state, shared with plain GET requests ---------------------------------------
     async def current(self, code: str) -> tuple[str, dict]:
         """(session id, public state) of the session a code names, from the cache when current."""
-        session = await self._run(self.store.find_session, code)
-        cached = self.cache.get(session.id, session.version)
+        row = await self._run(self.store.state_row, code)
+        cached = self.cache.get(row.id, row.version)
         if cached is not None:
-            return session.id, cached
-        state = await self._run(self.store.public_state, code)
-        self.cache.put(session.id, state)
-        return session.id, state
+            return row.id, cached
+        # Built from the row just read, so the state and its version always agree.
+        state = await self._run(self.store.public_state_of, row)
+        self.cache.put(row.id, state)
+        return row.id, state
 
     def event(self, state: dict) -> str:
         """``state`` as one Server-Sent Event, encoded once for every subscriber sent it."""
@@ -183,11 +184,9 @@ class Watcher:
         for session_id, version in versions.items():
             if version == self._versions.get(session_id) or session_id not in self._subscribers:
                 continue
-            subs = self._subscribers[session_id]
-            code = next(iter(subs)).code
             state = self.cache.get(session_id, version)
             if state is None:
-                state = await self._run(self.store.public_state, code)
+                state = await self._run(self.store.public_state_by_id, session_id)
                 self.cache.put(session_id, state)
             self._versions[session_id] = version
             for sub in list(self._subscribers.get(session_id, ())):

@@ -178,6 +178,15 @@ class Store:
         row = self._session_row(code=code)
         return self.public_state_of(row)
 
+    def state_row(self, code: str):
+        """The raw row of the session a code names: its id and ``version`` for cache checks,
+        and the input of ``public_state_of``."""
+        return self._session_row(code=code)
+
+    def public_state_by_id(self, session_id: str) -> dict:
+        """``public_state`` of a session known by id (an ended session's code may be reused)."""
+        return self.public_state_of(self._session_row(id=session_id))
+
     def public_state_of(self, row) -> dict:
         programme = self.programme(row.snapshot_id)
         activity = None

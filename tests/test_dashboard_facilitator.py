@@ -294,6 +294,7 @@ def test_questions_are_private_until_approved_and_disclosures_are_flagged(dash, 
 
     show, hide = plain.children[-1].children
     assert show.description == "Show on screen"
+    assert flagged.children[-1].children[0].description == "Show on screen anyway"  # a second thought first
     show.click()
     assert "Is it still exploitation" in dash.approved.value and shown(dash.approved)
     hide_flagged = flagged.children[-1].children[1]

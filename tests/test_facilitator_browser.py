@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import secrets
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,6 +18,7 @@ from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
+ARTIFACTS_ON_FAILURE = Path(__file__).resolve().parent.parent / "test-artifacts" / "facilitator-not-fitted.png"
 PROJECTOR = {"width": 1280, "height": 720}
 KERNEL_START = 120_000  # ms: a Voila page waits for its kernel to run the notebook
 UPDATE = 20_000  # ms: a change in the store reaches the page on the next refresh
@@ -71,19 +73,30 @@ def offline(context, base_url):
     return refused
 
 
-FITTED = """() => [...document.querySelectorAll('.tk-chart > .js-plotly-plot')]
+FITTED = """() => [...document.querySelectorAll('.tk-root .js-plotly-plot')]
   .filter(plot => plot.offsetParent !== null)
   .every(plot => {
     const svg = plot.querySelector('.main-svg');
-    if (!svg || getComputedStyle(plot).opacity !== '1') return false;
+    if (!svg) return false;
     const a = svg.getBoundingClientRect(), b = plot.getBoundingClientRect();
     return Math.abs(a.width - b.width) < 2 && Math.abs(a.height - b.height) < 2 && b.width > 100;
   })"""
 
 
+SIZES = """() => [...document.querySelectorAll('.tk-root .js-plotly-plot')]
+  .filter(plot => plot.offsetParent !== null)
+  .map(plot => { const svg = plot.querySelector('.main-svg'); const b = plot.getBoundingClientRect();
+                 return [svg && svg.getBoundingClientRect().width, b.width, svg && svg.getBoundingClientRect().height,
+                         b.height]; })"""
+
+
 def fitted(page):
     """Wait until every chart on screen is drawn at the size of its box (none overflows)."""
-    page.wait_for_function(FITTED, timeout=UPDATE)
+    try:
+        page.wait_for_function(FITTED, timeout=UPDATE)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS_ON_FAILURE))
+        raise AssertionError(f"charts not fitted to their boxes: {page.evaluate(SIZES)}") from None
 
 
 def shot(page, artifacts, name):
@@ -139,12 +152,12 @@ def test_a_whole_session_from_the_projected_console(served, browser, artifacts, 
     for phone, value in zip(phones, ["warning", "warning", "warning", "exploitative", "not_sure"]):
         phone.answer(code, activity["id"], value)
     expect(page.locator(".tk-status [data-answered]")).to_have_attribute("data-answered", "5", timeout=UPDATE)
-    expect(page.locator(".tk-stage .js-plotly-plot")).to_have_count(0)  # hidden until reveal
+    expect(page.locator(".tk-stage .js-plotly-plot").first).to_be_hidden()  # until reveal
     shot(page, artifacts, "3-voting")
 
     # Reveal: the chart shows their counts in the deck's colours, the expected answer and signs.
     page.get_by_role("button", name="Reveal").click()
-    bars = page.locator(".tk-stage .tk-chart .js-plotly-plot")
+    bars = page.locator(".tk-stage .js-plotly-plot").first
     expect(bars).to_be_visible(timeout=UPDATE)
     expect(bars.locator("text.bartext", has_text="3  (60%)")).to_have_count(1, timeout=UPDATE)
     expect(bars.locator("text.bartext", has_text="1  (20%)")).to_have_count(2)
@@ -192,7 +205,7 @@ def test_a_whole_session_from_the_projected_console(served, browser, artifacts, 
     expect(page.locator(".tk-kicker", has_text="12 of 12")).to_be_visible(timeout=UPDATE)
     page.get_by_role("button", name="Next", exact=True).click()
     expect(page.locator(".tk-kicker", has_text="Summary")).to_be_visible(timeout=UPDATE)
-    matrix = page.locator(".tk-stage .tk-card .js-plotly-plot").first
+    matrix = page.locator(".tk-summary .js-plotly-plot:not([data-version='0'])").first
     expect(matrix).to_be_visible(timeout=UPDATE)
     fitted(page)
     shot(page, artifacts, "7-summary")

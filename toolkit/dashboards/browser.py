@@ -181,5 +181,4 @@ class ChartFitter(anywidget.AnyWidget):
     appears, disappears or changes size: after a reveal, in presentation mode, on load."""
 
     _esm = _FIT_JS
-    # A chart's own element too: a new chart in a box that keeps its size must be fitted.
-    selector = traitlets.Unicode(".tk-chart, .tk-chart > .js-plotly-plot, #rendered_cells").tag(sync=True)
+    selector = traitlets.Unicode(".tk-chart, #rendered_cells").tag(sync=True)

@@ -20,6 +20,7 @@ from ..store import Store, open_store
 from ..store.codes import display
 from .browser import AddressParam, ChartFitter, Download
 from .facilitator_style import stylesheet
+from .figures import PlotlyLoader
 from .joining import JoinPage, join_page
 from .live import Refresher, Snapshot, fingerprint
 from .lobby import LobbyPanel
@@ -77,8 +78,8 @@ class FacilitatorDashboard:
         self.body = W.HBox([self.activities.widget, centre, self.private.widget])
         self.body.add_class("tk-body")
         self.address = AddressParam(param="session")
-        self.widget = W.VBox([stylesheet(), self.controls.keys, self.address, ChartFitter(), header,
-                              self.controls.confirm, self.message, self.start.widget, self.body])
+        page = [stylesheet(), PlotlyLoader(), ChartFitter(), self.controls.keys, self.address]
+        self.widget = W.VBox([*page, header, self.controls.confirm, self.message, self.start.widget, self.body])
         self.widget.add_class("tk-root")
         self.refresher = Refresher(self.refresh, refresh_seconds)
         self.render()

@@ -77,22 +77,25 @@ body.jp-Notebook, #rendered_cells, #rendered_cells > div {{ background: {PAGE} !
 .tk-column {{ gap: 12px; }}
 .tk-muted {{ color: {NEUTRAL}; }}
 .tk-small {{ font-size: 16px; }}
+.tk-center {{ text-align: center; }}
 kbd {{ font-family: {FONT}; font-size: 15px; border: 1px solid {LINE}; border-bottom-width: 2px;
   border-radius: 5px; padding: 0 6px; background: #fff; }}
 
 .tk-private .tk-card {{ background: {PRIVATE_BG}; border-color: {PRIVATE_LINE}; }}
 .tk-private-tag {{ display: inline-block; font-size: 13px; font-weight: bold; letter-spacing: .08em;
   color: {PRIVATE_INK}; text-transform: uppercase; margin-bottom: 4px; }}
-.tk-chart > .js-plotly-plot {{ width: 100%; height: 100%; animation: tk-appear .5s; }}
-/* A new chart is drawn at a guessed size, then fitted to its box: show it once fitted. */
-@keyframes tk-appear {{ 0%, 60% {{ opacity: 0; }} 100% {{ opacity: 1; }} }}
+.tk-pair {{ flex-wrap: wrap; gap: 8px 24px; }}
+.tk-pair > .widget-box {{ flex: 1 1 420px; min-width: 0; }}
+.tk-chart-box > .lm-Widget {{ flex: 1 1 100%; min-width: 0; height: 100%; }}
+.tk-chart-box .tk-chart {{ width: 100%; height: 100%; }}
 .tk-sort-preview {{ border: 2px dashed {PRIVATE_LINE}; background: {PRIVATE_BG}; }}
 
 /* Activity list */
 .tk-progress {{ font-size: 15px; color: {NEUTRAL}; margin: 0 0 4px; }}
 .tk-progress .tk-bar {{ height: 8px; background: {LINE}; border-radius: 4px; margin-top: 6px; overflow: hidden; }}
 .tk-progress .tk-bar span {{ display: block; height: 100%; background: {ACCENT}; }}
-.tk-root .jupyter-button.tk-step {{ flex: 0 0 auto; width: 100%; height: auto; min-height: 40px; text-align: left; font-size: 16px;
+.tk-root .jupyter-button.tk-step {{ flex: 0 0 auto; width: 100%; height: auto; min-height: 40px; text-align: left;
+  font-size: 16px;
   padding: 6px 10px; border: 1px solid transparent; background: transparent; white-space: normal;
   line-height: 1.25; }}
 .tk-root .jupyter-button.tk-step:hover:enabled {{ background: #fff; border-color: {LINE}; }}
@@ -145,10 +148,16 @@ kbd {{ font-family: {FONT}; font-size: 15px; border: 1px solid {LINE}; border-bo
 
 /* Start */
 .tk-start {{ padding: 20px; gap: 20px; align-items: flex-start; }}
-.tk-start > .widget-box {{ flex: 1 1 0; gap: 10px; }}
+.tk-start > .widget-box {{ flex: 1 1 0; gap: 8px; }}
+.tk-start > .widget-box:first-child {{ flex: 3 1 0; }}
+.tk-start h2 {{ margin: 0 0 4px; }}
+.tk-start h3 {{ margin: 8px 0 0; }}
+.tk-labels {{ grid-template-columns: 1fr 1fr; gap: 8px 16px; }}
+.tk-labels .widget-label {{ width: 120px !important; }}
+.tk-start .mod-primary {{ align-self: flex-start; margin-top: 6px; padding: 0 28px; }}
 .tk-problems {{ color: {DANGER}; font-size: 16px; }}
 .tk-problems li {{ margin: 4px 0; }}
-.tk-root .widget-upload {{ width: auto; }}
+.tk-root .widget-upload {{ width: auto; flex: 0 0 auto; }}
 """
 
 

@@ -1,7 +1,12 @@
-"""Live charts: a plotly ``FigureWidget`` refilled in place from new figures.
+"""Live charts: a box on the page whose plotly chart is redrawn in place from new figures.
 
-Refilling inside ``batch_update()`` sends one message per change, so the chart redraws
-without flashing and the page around it (scroll position, open panels) stays as it was.
+The chart itself is the trends page's ``Chart`` (plotly.js brought into the page once by
+a ``PlotlyLoader``, each chart holding only its figure's JSON and redrawn with
+``Plotly.react``). A plotly ``FigureWidget`` was tried first and measured worse here:
+each one carries the 5 MB plotly.js bundle in its own state (the first chart took about
+four seconds to appear after "Reveal"), one made without traces never starts in the page,
+and its changes travel as messages that a view not yet drawn misses, while a ``Chart``'s
+synced state is always the whole figure.
 """
 
 from __future__ import annotations
@@ -9,74 +14,34 @@ from __future__ import annotations
 import ipywidgets as W
 import plotly.graph_objects as go
 
-# Layout lists that a new figure replaces as a whole (a dropped outline must disappear).
-_REPLACED = ("shapes", "annotations")
+from .trends_chart import Chart, PlotlyLoader
 
-
-def live_figure(figure: go.Figure) -> go.FigureWidget:
-    """A FigureWidget of ``figure`` that will be refilled, without plotly's toolbar."""
-    widget = go.FigureWidget(figure)
-    widget._config = {**(widget._config or {}), "displayModeBar": False, "responsive": True}
-    # A constant uirevision keeps any zoom the facilitator chose across refills.
-    widget.layout.uirevision = "live"
-    return widget
-
-
-def refill(widget: go.FigureWidget, figure: go.Figure) -> None:
-    """Make ``widget`` show ``figure``, whose traces are of the same kinds, in place."""
-    with widget.batch_update():
-        for old, new in zip(widget.data, figure.data):
-            old.update(new.to_plotly_json(), overwrite=True)
-        layout = figure.layout.to_plotly_json()
-        for name in _REPLACED:
-            layout.pop(name, None)
-        if widget.layout.template.to_plotly_json() == layout.get("template"):
-            del layout["template"]  # tens of kilobytes a time, and it never changes
-        widget.layout.update(layout, overwrite=True)
-        for name in _REPLACED:
-            setattr(widget.layout, name, getattr(figure.layout, name))
-        widget.layout.uirevision = "live"
+__all__ = ["LiveChart", "PlotlyLoader"]
 
 
 class LiveChart:
-    """A chart in a box that can be shown or hidden, redrawn in place once it is on screen.
+    """A chart in a box that can be shown or hidden; ``draw(figure)`` redraws it in place.
 
-    Three things measured in Voilà shape it. A FigureWidget made without traces fails to
-    start in the page, so the widget is made at the first draw. Changes to a FigureWidget
-    travel as messages that only a view already drawn applies (its synced state keeps the
-    figure it was made with), and a view tells the kernel it is drawn by reporting its
-    traces back; until then (the page is still loading, or the box is not in the page yet)
-    each draw makes a new widget. And once plotly has fixed a chart's width (as it does
-    when only the height changes) the chart no longer follows its box, so the box holds the
-    height and ``browser.ChartFitter`` lets plotly measure it.
+    The box stays hidden until the first draw, so an empty chart is never on screen.
+    ``figure`` is the last figure drawn (None before the first), for tests and exports.
     """
 
-    def __init__(self, height: int = 300):
-        self.figure: go.FigureWidget | None = None
-        self.shown = False  # a view of ``figure`` is drawn and applies changes
-        self.widget = W.Box([], layout=W.Layout(width="100%", height=f"{height}px"))
-        self.widget.add_class("tk-chart")
+    def __init__(self):
+        self.figure: go.Figure | None = None
+        self.wanted = True
+        self.chart = Chart()
+        self.widget = W.Box([self.chart], layout=W.Layout(width="100%", display="none"))
+        self.widget.add_class("tk-chart-box")
+
+    def show(self, on: bool) -> None:
+        self.wanted = on
+        self.widget.layout.display = None if on and self.figure is not None else "none"
 
     def draw(self, figure: go.Figure) -> None:
-        height = figure.layout.height or 360
-        figure.layout.height = None
-        figure.layout.width = None
-        self.widget.layout.height = f"{height}px"
-        current = self.figure
-        if current is not None and self.shown and _kinds(current) == _kinds(figure):
-            refill(current, figure)
-            return
-        self.figure = live_figure(figure)
-        self.shown = False
-        self.figure.observe(self._reported, names="_js2py_traceDeltas")
-        self.widget.children = [self.figure]
-        if current is not None:
-            current.close()
-
-    def _reported(self, change) -> None:
-        if change["new"]:
-            self.shown = True
-
-
-def _kinds(figure) -> list[str]:
-    return [t.type for t in figure.data]
+        self.figure = figure
+        # The box holds the height too: when plotly refits a chart to its box (after the box
+        # appears or widens) it drops the figure's own height and measures the box instead.
+        self.widget.layout.height = f"{figure.layout.height or 360}px"
+        # Shown before drawn: plotly measures the box it draws in, and a hidden box has none.
+        self.show(self.wanted)
+        self.chart.show(figure)

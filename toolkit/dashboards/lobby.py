@@ -38,7 +38,7 @@ class LobbyPanel:
                 "<div class='tk-lead tk-muted'>and enter the code</div>"
                 f"<div class='tk-code' aria-label='join code'>{display(session.code)}</div>{warning}")
             self.qr.value = (f"<div title='{html.escape(url)}'>{join_qr_svg(url, scale=7)}</div>"
-                             "<div class='tk-muted tk-small' style='text-align:center'>or scan this</div>") if url else ""
+                             "<div class='tk-muted tk-small tk-center'>or scan this</div>") if url else ""
         n = session.respondents
         first = session.activities[0] if session.activities else None
         begin = (f"<p class='tk-muted tk-small'>Press <b>Next</b> (→) to begin with "

@@ -115,12 +115,12 @@ class ChangeBox:
         self.note = W.HTML()
         self.widget = W.VBox([self.title, self.chart.widget, self.note])
 
-    def update(self, programme, row_frame) -> None:
+    def update(self, programme, row_frame, with_question: bool = False) -> None:
+        """Draw one question's change; ``with_question`` names it (the stage shows it above)."""
         row = row_frame.iloc[0]
-        self.title.value = (f"<h3>Before and after: {html.escape(sc.question_text(programme, row['item_id']))}</h3>")
-        figure = sc.change_figure(programme, row_frame)
-        figure.update_layout(height=220, margin=dict(t=40))
-        self.chart.draw(figure)
+        question = f": {html.escape(sc.question_text(programme, row['item_id']))}" if with_question else ""
+        self.title.value = f"<h3>Before and after{question}</h3>"
+        self.chart.draw(sc.change_figure(programme, row_frame, label="This class"))
         self.note.value = f"<p class='tk-small'>{html.escape(sc.paired_sentence(row))}</p>"
 
 
@@ -138,8 +138,10 @@ class Stage:
         self.matrix = LiveChart()
         self.table = W.HTML()
         self.change = ChangeBox()
-        self.results = W.VBox([self.preview_note, self.distribution.widget, self.matrix.widget, self.table,
-                               self.change.widget])
+        # A poll's answers and, at the end-point, its change: side by side when there is room.
+        pair = W.HBox([self.distribution.widget, self.change.widget])
+        pair.add_class("tk-pair")
+        self.results = W.VBox([self.preview_note, pair, self.matrix.widget, self.table])
         self.results.add_class("tk-card")
         top = W.VBox([self.heading, self.status])
         top.add_class("tk-card")
@@ -160,8 +162,8 @@ class Stage:
         self._show(self.results, visible or (preview and not presenting))
         toggle_class(self.results, "tk-sort-preview", preview)
         self._show(self.preview_note, preview)
-        self._show(self.distribution.widget, visible and act.kind in ("card", "poll"))
-        self._show(self.matrix.widget, act.kind == "sort" and (visible or preview))
+        self.distribution.show(visible and act.kind in ("card", "poll"))
+        self.matrix.show(act.kind == "sort" and (visible or preview))
         self._show(self.table, act.kind == "sort" and (visible or preview))
         revealed = snapshot.session.revealed
         changes = sc.change_frame(snapshot.responses, act.items[0]) \

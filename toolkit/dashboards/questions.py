@@ -56,7 +56,9 @@ class QuestionsPanel:
             parts.append(W.HTML(f"<div class='tk-safeguarding'><b>Flagged</b> ({html.escape(words)}). "
                                 f"{html.escape(SAFEGUARDING_PROMPT)}</div>"))
         if question["status"] == "pending":
-            show = W.Button(description="Show on screen", tooltip="Put this question on the projected screen")
+            # A possible disclosure on the projected screen could point to who wrote it.
+            label = "Show on screen anyway" if question["flagged"] else "Show on screen"
+            show = W.Button(description=label, tooltip="Put this question on the projected screen")
             hide = W.Button(description="Hide", tooltip="Never show this question")
             show.on_click(lambda _, i=question["id"]: self.set_status(i, "approved"))
             hide.on_click(lambda _, i=question["id"]: self.set_status(i, "hidden"))

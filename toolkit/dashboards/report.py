@@ -51,10 +51,15 @@ def html_report(session, responses=None, questions=None) -> str:
 
     changes = sc.change_frame(frame)
     if not changes.empty:
-        rows = "".join(f"<li>{esc(sc.question_text(programme, r['item_id']))} {esc(sc.paired_sentence(r))}</li>"
-                       for _, r in changes.iterrows())
-        parts.append("<section><h2>Before and after</h2>" + _chart(sc.change_figure(programme, changes))
-                     + f"<ul>{rows}</ul></section>")
+        parts.append("<section><h2>Before and after</h2><p class='muted'>The same questions at the start and at "
+                     "the end; the change counts students who answered both.</p>")
+        for i in range(len(changes)):
+            one = changes.iloc[[i]].reset_index(drop=True)
+            row = one.iloc[0]
+            parts.append(f"<h3>{esc(sc.question_text(programme, row['item_id']))}</h3>"
+                         + _chart(sc.change_figure(programme, one, label="This class"))
+                         + f"<p>{esc(sc.paired_sentence(row))}</p>")
+        parts.append("</section>")
 
     card_answers = frame[frame["activity_kind"].isin(sc.CARD_KINDS)] if not frame.empty else frame
     if not card_answers.empty:

@@ -17,7 +17,7 @@ from ..charts.style import wrap
 CARD_KINDS = ("card", "sort")
 
 
-def card_label(programme, card_id: str, words: int = 7) -> str:
+def card_label(programme, card_id: str, words: int = 6) -> str:
     """A card as a chart label: the first words of its scenario."""
     text = programme.card(card_id)["text"].split()
     return " ".join(text[:words]) + (" …" if len(text) > words else "")
@@ -82,7 +82,7 @@ def matrix_figure(programme, responses: pd.DataFrame, activity=None, revealed: b
         expected={c: programme.card(c)["expected"] for c in cards} if revealed else None, title=title)
     # Rows of a fixed height: a sort of two cards should not fill a screen.
     figure.update_layout(height=(170 if title else 120) + 50 * len(cards))
-    figure.update_xaxes(tickangle=0, tickfont=dict(size=15))
+    figure.update_xaxes(tickangle=0, tickfont=dict(size=14))
     figure.update_yaxes(tickfont=dict(size=16))
     if not title:
         figure.update_layout(margin=dict(t=50))
@@ -130,10 +130,15 @@ def change_frame(responses: pd.DataFrame, item: str | None = None) -> pd.DataFra
     return frame[frame["item_id"] == item].reset_index(drop=True) if item is not None else frame
 
 
-def change_figure(programme, frame: pd.DataFrame, title: str | None = None) -> go.Figure:
-    """Before and after per question, from ``change_frame``."""
-    return change_chart(frame, question_labels={q: question_text(programme, q) for q in frame["item_id"]},
-                        title=title)
+def change_figure(programme, frame: pd.DataFrame, title: str | None = None, label: str | None = None) -> go.Figure:
+    """Before and after per question, from ``change_frame``; ``label`` names every bar
+    (for one question whose text is shown beside the chart), else the question's text."""
+    labels = {q: label or question_text(programme, q) for q in frame["item_id"]}
+    figure = change_chart(frame, question_labels=labels, title=title)
+    if len(frame) == 1:
+        figure.update_layout(height=250, margin=dict(t=90 if title else 56),
+                             legend=dict(orientation="h", x=1, xanchor="right", y=1.02, yanchor="bottom"))
+    return figure
 
 
 def paired_sentence(row) -> str:

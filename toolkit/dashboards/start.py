@@ -41,7 +41,7 @@ class StartPanel:
 
         self.plan = W.Dropdown(description="Plan", options=self._plan_options())
         self.plan_info = W.HTML()
-        self.upload = W.FileUpload(accept=".yaml,.yml", multiple=True, description="Upload a plan (YAML)",
+        self.upload = W.FileUpload(accept=".yaml,.yml", multiple=True, description="Upload a plan…",
                                    layout=W.Layout(width="auto"))
         self.upload_result = W.HTML()
         self.labels: dict[str, W.Widget] = {
@@ -57,15 +57,15 @@ class StartPanel:
         self._show_plan()
 
         order = ["organisation", "group", "age_band", "setting", "facilitator"]
+        labels = W.GridBox([self.labels[name] for name in order])
+        labels.add_class("tk-labels")
+        upload = row([self.upload, W.HTML("<span class='tk-muted tk-small'>your own plan, with its deck and poll "
+                                          "bank if they are new</span>")])
         start = W.VBox([
-            W.HTML("<h2>Start a session</h2>"), self.plan, self.plan_info,
-            W.HTML("<p class='tk-muted tk-small'>Or upload your own plan, with its deck and poll bank if they "
-                   "are new (<code>toolkit check FILE</code> checks them too).</p>"),
-            self.upload, self.upload_result,
-            W.HTML("<h3>About the group (optional)</h3><p class='tk-muted tk-small'>Describe the group, never a "
-                   "student: no names of young people.</p>"),
-            *[self.labels[name] for name in order], W.HTML("<div style='height:6px'></div>"),
-            self.start_button, self.message])
+            W.HTML("<h2>Start a session</h2>"), self.plan, self.plan_info, upload, self.upload_result,
+            W.HTML("<h3>About the group <span class='tk-muted tk-small'>(optional: describe the group, never a "
+                   "student)</span></h3>"),
+            labels, self.start_button, self.message])
         start.add_class("tk-card")
         resume = W.VBox([W.HTML("<h2>Pick up a running session</h2>"), self.resume_list])
         resume.add_class("tk-card")

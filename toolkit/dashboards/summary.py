@@ -36,6 +36,7 @@ class SummaryPanel:
             box.add_class("tk-card")
         self.widget = W.VBox([head, self.cards, self.changes, self.polls])
         self.widget.add_class("tk-column")
+        self.widget.add_class("tk-summary")
         self._change_boxes: dict[str, ChangeBox] = {}
         self._poll_charts: dict[str, LiveChart] = {}
         self._drawn = None
@@ -65,7 +66,7 @@ class SummaryPanel:
             row = changes.iloc[[i]]
             item = row["item_id"].iloc[0]
             box = self._change_boxes.setdefault(item, ChangeBox())
-            box.update(programme, row.reset_index(drop=True))
+            box.update(programme, row.reset_index(drop=True), with_question=True)
             boxes.append(box.widget)
         self.changes.children = ([W.HTML("<h2>Before and after</h2><p class='tk-small tk-muted'>The same questions "
                                          "at the start and at the end; the change counts students who answered "

@@ -19,7 +19,7 @@ from traitlets.config import Config
 
 from .. import config
 from . import routes
-from .base import private_log_function
+from .base import keep_addresses_out_of, private_log_function
 from .context import Context
 
 FACILITATOR_NOTEBOOK = "facilitator.ipynb"
@@ -62,6 +62,7 @@ class ToolkitApp(ExtensionApp):
                                questions_per_minute=self.questions_per_minute)
         original = self.settings.get("log_function") or self.serverapp.web_app.settings["log_function"]
         self.settings["log_function"] = private_log_function(original, self.context.prefix)
+        keep_addresses_out_of(self.serverapp.log, self.log)
         self.log.info("toolkit: store %r; students join at %s", self.store, self.context.page_url)
 
     def initialize_handlers(self):

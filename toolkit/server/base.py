@@ -11,12 +11,13 @@ carries its ``_xsrf`` field there.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from tornado import httputil, web
-from tornado.log import access_log
+from tornado.log import access_log, app_log, gen_log
 
 from ..errors import BadRequest, NotFound, ToolkitError, TooManyRequests
 
@@ -141,6 +142,16 @@ class StudentMixin:
                                   "another")
 
     # -- errors ------------------------------------------------------------------------
+    def closing_unread(self) -> None:
+        """Say ``Connection: close`` when refusing a request whose body was never read.
+
+        tornado closes such a connection (the only way not to read the body) but decides so
+        after the headers are sent; without this the client sends its next request down a
+        connection about to be reset, and a phone sees a network error instead of an answer.
+        """
+        if not getattr(self, "_body_done", True):
+            self.set_header("Connection", "close")
+
     def error_body(self, status_code: int, exc) -> dict:
         if isinstance(exc, ToolkitError):
             return exc.to_dict()
@@ -270,6 +281,7 @@ class JSONErrors:
             status_code = exc.status
         self.clear_header("Content-Disposition")
         self.clear_header("Content-Encoding")
+        self.closing_unread()
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(self.error_body(status_code, exc)))
 
@@ -288,12 +300,17 @@ class StudentPageHandler(StudentMixin, JupyterHandler):
 
 
 def private_log_function(original, prefix: str):
-    """Wrap the server's request logger so toolkit requests are logged without the client's
-    address, user agent or referrer (the default adds them to every failed request)."""
+    """Wrap the server's request logger so a request without a login is logged without the
+    client's address, user agent or referrer (Jupyter's logger adds them to failed requests).
+
+    That is every student request: to the toolkit's routes, and to anywhere else a phone
+    strays (the bare address typed in, a home-screen icon, the login page it is sent to).
+    Staff requests, with a login, keep Jupyter's own lines.
+    """
 
     def log_request(handler):
         path = handler.request.path or ""
-        if not path.startswith(prefix):
+        if not path.startswith(prefix) and _logged_in(handler):
             return original(handler)
         status = handler.get_status()
         logger = getattr(handler, "log", None) or access_log
@@ -301,3 +318,43 @@ def private_log_function(original, prefix: str):
         method("%d %s %s %.2fms", status, handler.request.method, path, 1000.0 * handler.request.request_time())
 
     return log_request
+
+
+def _logged_in(handler) -> bool:
+    try:
+        return bool(handler.current_user)
+    except Exception:  # a handler whose user cannot be worked out is treated as anonymous
+        return False
+
+
+_SUMMARY = re.compile(r"^([A-Z]+) ([^?\s]*)\S* \([^()]*\)$")
+
+
+class NoAddresses(logging.Filter):
+    """Takes the client's address out of what tornado logs with a failed request.
+
+    tornado logs refused and crashed requests of every handler, Jupyter's own included, as
+    ``"POST /api/kernels?… (192.168.1.23)"`` or with the request's repr, which names the
+    address too. Such records keep the method and path; the address and query string go.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(_without_address(arg) for arg in record.args)
+        return True
+
+
+def _without_address(arg):
+    if isinstance(arg, str):
+        found = _SUMMARY.match(arg)
+        return f"{found.group(1)} {found.group(2)}" if found else arg
+    if isinstance(arg, httputil.HTTPServerRequest):
+        return f"{arg.method} {arg.path}"
+    return arg
+
+
+def keep_addresses_out_of(*loggers: logging.Logger) -> None:
+    """Filter client addresses out of these loggers and tornado's (once each)."""
+    for logger in {*loggers, access_log, app_log, gen_log}:
+        if not any(isinstance(f, NoAddresses) for f in logger.filters):
+            logger.addFilter(NoAddresses())

@@ -201,6 +201,7 @@ class JoinPage(BodyMixin, StudentPageHandler):
             self.set_status(status_code)
         message = self.error_body(status_code, exc)["error"]["message"]
         self.clear_header("Content-Disposition")
+        self.closing_unread()
         self.render_page("enter", None, error=message[:1].upper() + message[1:], help_=self.ctx.help)
 
 

@@ -472,3 +472,26 @@ def test_the_refresher_keeps_calling_on_the_event_loop_even_after_an_error():
         return refresher.running
 
     assert asyncio.run(run()) is False and len(calls) >= 3
+
+
+def test_the_projector_view_follows_the_console_with_nothing_private(store, library):
+    console = FacilitatorDashboard(store, library, JoinPage(JOIN))
+    session = start(console)
+    button(console, "Next").click()
+    assert f"?view=projector&amp;session={session.code}" in console.private.details.value
+    button(console, "Previous").click()
+    projector = FacilitatorDashboard(store, library, JoinPage(JOIN), projector=True)
+    assert shown(projector.waiting) and not shown(projector.start.widget)
+    assert projector.resume(session.code)
+    assert shown(projector.lobby.widget) and not shown(projector.activities.widget)
+    assert not any(shown(b) for b in projector.controls.steps) and not shown(projector.presentation)
+    assert projector.controls.keys not in projector.widget.children  # the keyboard drives the console only
+
+    go_to_kind(console, "card")
+    button(console, "Open voting").click()
+    answer(store, session, ["healthy", "healthy"])
+    button(console, "Reveal").click()
+    assert projector.refresh()
+    assert "Expected: Healthy" in projector.stage.heading.value
+    assert list(projector.stage.distribution.figure.data[0].x) == [2, 0, 0, 0]
+    assert not shown(projector.private.widget)

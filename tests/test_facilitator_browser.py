@@ -182,9 +182,23 @@ def test_a_whole_session_from_the_projected_console(served, browser, artifacts, 
     page.locator("body").press("p")
     expect(note).to_be_visible(timeout=UPDATE)
 
-    # The keyboard drives the session: → is "Next".
+    # The projector view, opened from the session panel: what the class sees, live.
+    with context.expect_page() as opened:
+        page.get_by_role("link", name="Open the projector view").click()
+    projector = opened.value
+    expect(projector.locator(".tk-expected")).to_contain_text("Expected: Warning signs", timeout=KERNEL_START)
+    expect(projector.locator(".js-plotly-plot text.bartext", has_text="3  (60%)")).to_have_count(1, timeout=UPDATE)
+    expect(projector.get_by_role("button", name="Open voting")).to_be_hidden()
+    expect(projector.locator(".tk-private")).to_be_hidden()
+    projector.set_viewport_size(PROJECTOR)
+    fitted(projector)
+    shot(projector, artifacts, "5b-projector")
+
+    # The keyboard drives the session: → is "Next"; the projector view follows.
     page.locator("body").press("ArrowRight")
     expect(page.locator(".tk-status")).to_contain_text("Voting not open yet", timeout=UPDATE)
+    expect(projector.locator(".tk-kicker", has_text="6 of 12")).to_be_visible(timeout=UPDATE)
+    projector.close()
     second_card = on_screen(page, code, served, phones[0])
     assert second_card["id"] != activity["id"]
 

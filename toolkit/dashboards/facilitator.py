@@ -36,10 +36,13 @@ class FacilitatorDashboard:
 
     Every action goes to the store first and the screen is redrawn from what the store
     then holds, so two consoles on one session, or one picked up after a restart, agree.
+    With ``projector`` it is the view for a second screen: what the class sees of the
+    session the console drives, with no controls and nothing private.
     """
 
     def __init__(self, store: Store | None = None, library: Library | None = None, join: JoinPage | None = None,
-                 refresh_seconds: float | None = None):
+                 refresh_seconds: float | None = None, projector: bool = False):
+        self.projector = projector
         self.store = store or open_store()
         self.library = library or Library()
         self.join = join or join_page()
@@ -50,7 +53,7 @@ class FacilitatorDashboard:
         self.title = W.HTML("<div class='tk-title'>Workshop console</div>")
         self.joinline = W.HTML()
         self.joinline.add_class("tk-joinline")
-        self.presentation = W.ToggleButton(description="Presentation mode", value=False,
+        self.presentation = W.ToggleButton(description="Presentation mode", value=projector,
                                            tooltip="Hide every private panel before projecting (key: P)")
         self.presentation.observe(lambda _: self.render(), "value")
         self.message = W.HTML()
@@ -71,15 +74,21 @@ class FacilitatorDashboard:
                                      hint="Every answer, one row each, for a spreadsheet")
         self.html_download = Download("Download report (HTML)", self.html_file, on_error=self._failed,
                                       hint="Every chart in one file that opens without internet")
-        self.summary = SummaryPanel([self.csv_download, self.html_download], self.close_session)
+        self.summary = SummaryPanel([self.csv_download, self.html_download], self.close_session,
+                                    console=not projector)
+        self.waiting = W.HTML("<div class='tk-card'><div class='tk-kicker'>Projector view</div><p>Open this view "
+                              "from the console: its session panel has the link.</p></div>")
 
         centre = W.VBox([self.lobby.widget, self.stage.widget, self.summary.widget, self.approved])
         centre.add_class("tk-stage")
         self.body = W.HBox([self.activities.widget, centre, self.private.widget])
         self.body.add_class("tk-body")
         self.address = AddressParam(param="session")
-        page = [stylesheet(), PlotlyLoader(), ChartFitter(), self.controls.keys, self.address]
-        self.widget = W.VBox([*page, header, self.controls.confirm, self.message, self.start.widget, self.body])
+        page = [stylesheet(), PlotlyLoader(), ChartFitter(), self.address]
+        if not projector:
+            page.append(self.controls.keys)
+        self.widget = W.VBox([*page, header, self.controls.confirm, self.message, self.start.widget, self.waiting,
+                              self.body])
         self.widget.add_class("tk-root")
         self.refresher = Refresher(self.refresh, refresh_seconds)
         self.render()
@@ -184,13 +193,16 @@ class FacilitatorDashboard:
     def render(self) -> None:
         """Draw every panel from the last snapshot (no store reads beyond what it needs)."""
         snap = self.snapshot if self.session is not None else None
+        console = not self.projector
         self.controls.update(snap)
-        self._show(self.start.widget, snap is None)
+        self._show(self.start.widget, snap is None and console)
+        self._show(self.waiting, snap is None and self.projector)
         self._show(self.body, snap is not None)
         self._show(self.title, snap is None)
         for button in self.controls.steps:
-            self._show(button, snap is not None)
-        self._show(self.presentation, snap is not None)
+            self._show(button, snap is not None and console)
+        self._show(self.presentation, snap is not None and console)
+        self._show(self.activities.widget, console)
         if snap is None:
             self.joinline.value = ""
             return
@@ -237,12 +249,14 @@ def show(store: Store | None = None, library: Library | None = None) -> Facilita
     """Display the facilitator's console and keep it live.
 
     In Voilà, ``?session=CODE`` in the page's address picks that session up again, so a
-    browser refresh (or a restarted server) returns to the session on screen.
+    browser refresh (or a restarted server) returns to the session on screen; adding
+    ``view=projector`` shows it as the class sees it, for a second screen.
     """
     from IPython.display import display as ipy_display
 
-    dashboard = FacilitatorDashboard(store, library)
-    code = parse_qs(os.environ.get("QUERY_STRING", "")).get("session", [""])[0]
+    query = parse_qs(os.environ.get("QUERY_STRING", ""))
+    dashboard = FacilitatorDashboard(store, library, projector=query.get("view", [""])[0] == "projector")
+    code = query.get("session", [""])[0]
     if code:
         dashboard.resume(code)
     ipy_display(dashboard.widget)

@@ -1,7 +1,7 @@
 """Where students join a session: the join page's public address and its QR code.
 
 The kernel cannot see which address phones can reach, so ``toolkit serve`` tells it
-through ``TOOLKIT_JOIN_URL`` (the join page, without a code). Without it, the address
+through the ``join_url`` setting (``TOOLKIT_JOIN_URL``: the join page, without a code). Without it, the address
 the facilitator's browser used for this page is the best guess: right on a LAN address,
 wrong on ``localhost``, which the lobby then says.
 """
@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
+
+from .. import config
 
 JOIN_PATH = "toolkit/join"
 _LOCAL = ("localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0")
@@ -34,7 +36,7 @@ class JoinPage:
 def join_page(environ=None) -> JoinPage:
     """Where students join, from ``TOOLKIT_JOIN_URL`` or else the address of this page."""
     env = os.environ if environ is None else environ
-    explicit = (env.get("TOOLKIT_JOIN_URL") or "").strip()
+    explicit = ((config.get("join_url") if environ is None else env.get("TOOLKIT_JOIN_URL")) or "").strip()
     if explicit:
         return JoinPage(explicit, _local_warning(explicit))
     request = env.get("VOILA_REQUEST_URL")

@@ -253,7 +253,10 @@ def details_html(session, join_url: str | None) -> str:
     labels = " · ".join(esc(v) for v in session.labels.values() if v) or "no group labels"
     keys = "".join(f"<tr><td><kbd>{esc(k)}</kbd></td><td>{esc(label)}</td></tr>" for k, label in KEY_HELP)
     join = f"<br>Join: {esc(join_url)}" if join_url else ""
+    # Relative, so it keeps this page's path; the login cookie stands in for the token.
+    projector = (f"<p class='tk-small'><a href='?view=projector&amp;session={session.code}' target='_blank'>"
+                 "Open the projector view</a> in a second window: what the class sees, nothing private.</p>")
     return (f"<div class='tk-private-tag'>Private · session</div><p class='tk-small'>Code "
-            f"<b>{display(session.code)}</b> · {esc(session.plan_id)}<br>{labels}{join}</p>"
+            f"<b>{display(session.code)}</b> · {esc(session.plan_id)}<br>{labels}{join}</p>{projector}"
             f"<h3>Keyboard</h3><table class='tk-table tk-small'>{keys}</table>")
 

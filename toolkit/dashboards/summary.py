@@ -18,12 +18,13 @@ from .panels import ChangeBox, cards_table_html
 class SummaryPanel:
     """All the session's results on one page; redrawn only when the answers change."""
 
-    def __init__(self, exports: list[W.Widget], on_new_session: Callable[[], None]):
+    def __init__(self, exports: list[W.Widget], on_new_session: Callable[[], None], console: bool = True):
         self.banner = W.HTML()
         self.new_session = W.Button(description="Start another session", button_style="primary")
         self.new_session.on_click(lambda _: on_new_session())
         self.exports = row(exports)
-        head = W.VBox([self.banner, self.exports, self.new_session])
+        # The projector view shows the results only: no exports, nothing to start.
+        head = W.VBox([self.banner, self.exports, self.new_session] if console else [self.banner])
         head.add_class("tk-card")
         self.matrix = LiveChart()
         self.table = W.HTML()

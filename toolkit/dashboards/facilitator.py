@@ -19,10 +19,10 @@ from ..errors import ToolkitError
 from ..store import Store, open_store
 from ..store.codes import display
 from .browser import AddressParam, ChartFitter, Download
-from .facilitator_style import stylesheet
+from .facilitator_style import stylesheet, visible
 from .figures import PlotlyLoader
 from .joining import JoinPage, join_page
-from .live import Refresher, Snapshot, fingerprint
+from .live import Refresher, Snapshot, look
 from .lobby import LobbyPanel
 from .panels import PrivatePanel, Stage
 from .questions import QuestionsPanel, approved_html
@@ -30,6 +30,7 @@ from .report import csv_text, export_name, html_report
 from .run import ActivityList, Controls
 from .start import StartPanel
 from .summary import SummaryPanel
+
 
 class FacilitatorDashboard:
     """The whole console as widgets (``.widget``) over one store.
@@ -48,7 +49,6 @@ class FacilitatorDashboard:
         self.join = join or join_page()
         self.session = None
         self.snapshot: Snapshot | None = None
-        self._fingerprint = None
 
         self.title = W.HTML("<div class='tk-title'>Workshop console</div>")
         self.joinline = W.HTML()
@@ -101,7 +101,7 @@ class FacilitatorDashboard:
     def attach(self, session) -> None:
         """Show ``session`` (a new one, or one picked up after a refresh or a restart)."""
         self.session = session
-        self._fingerprint = None
+        self.snapshot = None
         self.message.value = ""
         self.address.value = session.code
         self.refresh()
@@ -120,35 +120,30 @@ class FacilitatorDashboard:
         """Leave the session on screen (it carries on, or stays ended) and go back to the start."""
         self.session = None
         self.snapshot = None
-        self._fingerprint = None
         self.address.value = ""
         self.start.refresh_resume()
         self.render()
 
     def act(self, verb: str) -> None:
         """Run a session verb ("open_voting", "reveal", "next", "end", ...) and redraw."""
-        if self.session is None:
-            return
-        try:
-            getattr(self.session, verb)()
-            self.message.value = ""
-        except ToolkitError as exc:
-            self._failed(exc)
-        self.refresh()
+        if self.session is not None:
+            self._do(getattr(self.session, verb))
 
     def go_to(self, index: int) -> None:
-        if self.session is None:
-            return
-        try:
-            self.session.go_to(index)
-            self.message.value = ""
-        except ToolkitError as exc:
-            self._failed(exc)
-        self.refresh()
+        """Jump to an activity (the activity list)."""
+        if self.session is not None:
+            self._do(lambda: self.session.go_to(index))
 
     def set_question_status(self, question_id: int, status: str) -> None:
+        """Approve a question for the screen, or hide it."""
+        self._do(lambda: self.store.set_question_status(question_id, status))
+
+    def _do(self, change) -> None:
+        # The store refuses what no longer fits (another console moved the session on):
+        # say why, then show the session as it now is.
         try:
-            self.store.set_question_status(question_id, status)
+            change()
+            self.message.value = ""
         except ToolkitError as exc:
             self._failed(exc)
         self.refresh()
@@ -178,11 +173,10 @@ class FacilitatorDashboard:
         if self.session is None:
             self.start.refresh_resume()
             return False
-        current = fingerprint(self.store, self.session)
-        if current == self._fingerprint and not force:
+        now = look(self.store, self.session)
+        if self.snapshot is not None and now.fingerprint == self.snapshot.fingerprint and not force:
             return False
-        self._fingerprint = current
-        self.snapshot = Snapshot(self.session, current)
+        self.snapshot = now
         self.render()
         return True
 
@@ -195,14 +189,14 @@ class FacilitatorDashboard:
         snap = self.snapshot if self.session is not None else None
         console = not self.projector
         self.controls.update(snap)
-        self._show(self.start.widget, snap is None and console)
-        self._show(self.waiting, snap is None and self.projector)
-        self._show(self.body, snap is not None)
-        self._show(self.title, snap is None)
+        visible(self.start.widget, snap is None and console)
+        visible(self.waiting, snap is None and self.projector)
+        visible(self.body, snap is not None)
+        visible(self.title, snap is None)
         for button in self.controls.steps:
-            self._show(button, snap is not None and console)
-        self._show(self.presentation, snap is not None and console)
-        self._show(self.activities.widget, console)
+            visible(button, snap is not None and console)
+        visible(self.presentation, snap is not None and console)
+        visible(self.activities.widget, console)
         if snap is None:
             self.joinline.value = ""
             return
@@ -213,19 +207,19 @@ class FacilitatorDashboard:
         questions = snap.questions
         approved = approved_html(questions) if status != "ended" else ""
         self.approved.value = approved
-        self._show(self.approved, bool(approved))
+        visible(self.approved, bool(approved))
         # The lobby is projected for joining and needs the width; nothing private is due yet.
         private = not self.presenting and status != "lobby"
-        self._show(self.private.widget, private)
-        self._show(self.questions.widget, bool(snap.programme.settings.get("questions_box")))
+        visible(self.private.widget, private)
+        visible(self.questions.widget, bool(snap.programme.settings.get("questions_box")))
         if private:
             self.questions.update(questions)
             waiting = any(q["status"] == "pending" for q in questions)
             self.private.update(snap, self.join.url(session.code), questions_waiting=waiting)
         # Charts last: their messages are the heaviest for the page to apply.
-        self._show(self.lobby.widget, status == "lobby")
-        self._show(self.stage.widget, status == "running")
-        self._show(self.summary.widget, status in ("summary", "ended"))
+        visible(self.lobby.widget, status == "lobby")
+        visible(self.stage.widget, status == "running")
+        visible(self.summary.widget, status in ("summary", "ended"))
         if status == "lobby":
             self.lobby.update(snap, self.join)
         elif status == "running":
@@ -240,9 +234,6 @@ class FacilitatorDashboard:
         return (f"<div>Code <b>{display(session.code)}</b> · <span data-joined='{session.respondents}'>"
                 f"{session.respondents} joined</span></div><div class='tk-small'>{where}</div>")
 
-    @staticmethod
-    def _show(widget, on: bool) -> None:
-        widget.layout.display = None if on else "none"
 
 
 def show(store: Store | None = None, library: Library | None = None) -> FacilitatorDashboard:

@@ -2,8 +2,8 @@
 
 Answers do not bump a session's ``version`` (only the facilitator's moves and the
 questions box do), so a change is noticed by comparing a cheap fingerprint: the session
-row, the current activity's answer counts and value counts, and the number of questions.
-Only when it differs does the dashboard read the answers again and redraw.
+row, the current activity's answer counts and value counts, and the questions box. Only
+when it differs does the dashboard read the answers and redraw.
 """
 
 from __future__ import annotations
@@ -19,31 +19,28 @@ log = logging.getLogger(__name__)
 
 
 class Snapshot:
-    """A session as the dashboard draws it once: the row, the activity on screen, and its
-    answers, read from the store at most once per change."""
+    """What the console shows of a session, read once per timer tick: the row, the answer
+    counts of the activity on screen and the questions box; the answers themselves only
+    when a redraw asks for them.
 
-    def __init__(self, session, fingerprint: tuple | None = None):
+    ``fingerprint`` changes whenever any of it does. Value counts catch an answer changed
+    while voting is open, which leaves the number of answers as it was.
+    """
+
+    def __init__(self, session, counts: dict[str, int], values: dict[str, int], questions: list[dict]):
         self.session = session
-        self.fingerprint = fingerprint
         self.programme = session.programme
         self.activity = session.current_activity
+        self.counts = counts
+        self.questions = questions
+        self.fingerprint = (session.id, session.version, session.status, session.respondents,
+                            tuple(sorted(counts.items())), tuple(sorted(values.items())),
+                            tuple((q["id"], q["status"]) for q in questions))
 
     @cached_property
     def responses(self):
         """Every answer of the session so far (a tidy DataFrame)."""
         return self.session.responses()
-
-    @cached_property
-    def counts(self) -> dict[str, int]:
-        """How many answered each item of the activity on screen."""
-        act = self.activity
-        return self.session.counts(act.id) if act is not None and act.votes else {}
-
-    @cached_property
-    def questions(self) -> list[dict]:
-        if not self.programme.settings.get("questions_box"):
-            return []
-        return self.session.questions()
 
     @property
     def answered(self) -> int:
@@ -58,20 +55,15 @@ class Snapshot:
                     and (self.session.revealed or self.programme.settings.get("show_results_live")))
 
 
-def fingerprint(store, session) -> tuple:
-    """Something that changes whenever anything the console shows changes.
-
-    Refreshes ``session`` from the store. Value counts catch an answer changed while voting
-    is open, which leaves the number of answers as it was.
-    """
+def look(store, session) -> Snapshot:
+    """Read ``session`` again (a few small queries, whatever the size of the class)."""
     session.refresh()
     act = session.current_activity
-    answers: tuple = ()
-    if act is not None and act.votes:
-        answers = (tuple(sorted(session.counts(act.id).items())),
-                   tuple(sorted(store.distribution(session.id, act.id).items())))
-    asked = len(session.questions()) if session.programme.settings.get("questions_box") else 0
-    return (session.id, session.version, session.status, session.respondents, answers, asked)
+    votes = act is not None and act.votes
+    return Snapshot(session,
+                    counts=session.counts(act.id) if votes else {},
+                    values=store.distribution(session.id, act.id) if votes else {},
+                    questions=session.questions() if session.programme.settings.get("questions_box") else [])
 
 
 class Refresher:

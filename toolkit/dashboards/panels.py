@@ -9,8 +9,9 @@ import ipywidgets as W
 
 from ..store.codes import display
 from . import session_charts as sc
+from .facilitator_style import toggle_class, visible
 from .figures import LiveChart
-from .run import KEY_HELP, toggle_class
+from .run import KEY_HELP
 
 
 def _lines(text: str) -> str:
@@ -148,34 +149,28 @@ class Stage:
         self.widget = W.VBox([top, self.results])
         self._drawn: tuple | None = None
 
-    @staticmethod
-    def _show(widget, on: bool) -> None:
-        widget.layout.display = None if on else "none"
-
     def update(self, snapshot, presenting: bool) -> None:
         act = snapshot.activity
         self.heading.value = heading_html(snapshot)
         self.status.value = status_html(snapshot) if act.votes else ""
-        self._show(self.status, act.votes)
-        visible = snapshot.results_visible
-        preview = act.kind == "sort" and not visible
-        self._show(self.results, visible or (preview and not presenting))
+        visible(self.status, act.votes)
+        public = snapshot.results_visible
+        preview = act.kind == "sort" and not public
+        visible(self.results, public or (preview and not presenting))
         toggle_class(self.results, "tk-sort-preview", preview)
-        self._show(self.preview_note, preview)
-        self.distribution.show(visible and act.kind in ("card", "poll"))
-        self.matrix.show(act.kind == "sort" and (visible or preview))
-        self._show(self.table, act.kind == "sort" and (visible or preview))
+        visible(self.preview_note, preview)
+        self.distribution.show(public and act.kind in ("card", "poll"))
+        self.matrix.show(act.kind == "sort" and (public or preview))
+        visible(self.table, act.kind == "sort" and (public or preview))
         revealed = snapshot.session.revealed
         changes = sc.change_frame(snapshot.responses, act.items[0]) \
             if revealed and act.kind == "poll" and act.phase == "endpoint" else None
-        self._show(self.change.widget, changes is not None and not changes.empty)
-        if not (visible or preview):
+        visible(self.change.widget, changes is not None and not changes.empty)
+        # Charts are redrawn only when the session or its answers changed, not when
+        # presentation mode only hid or showed the panels around them.
+        if not (public or preview) or snapshot.fingerprint == self._drawn:
             return
-        # Only redraw charts whose inputs changed since they were last drawn.
-        key = (snapshot.session.id, act.id, revealed, len(snapshot.responses), snapshot.fingerprint)
-        if key == self._drawn:
-            return
-        self._drawn = key
+        self._drawn = snapshot.fingerprint
         if act.kind == "sort":
             self.matrix.draw(sc.matrix_figure(snapshot.programme, snapshot.responses, act, revealed=revealed))
             self.table.value = cards_table_html(snapshot, act, expected=True)
@@ -208,12 +203,12 @@ class PrivatePanel:
             self.widget.children = order
         notes = notes_html(snapshot)
         self.notes.value = notes
-        self.notes.layout.display = None if notes else "none"
+        visible(self.notes, bool(notes))
         session = snapshot.session
         show_discuss = session.status in ("summary", "ended") or session.revealed
         items = sc.discuss_next(snapshot.programme, snapshot.responses) if show_discuss else []
         self.discuss.value = discuss_html(items) if items else ""
-        self.discuss.layout.display = None if items else "none"
+        visible(self.discuss, bool(items))
         self.details.value = details_html(session, join_url)
 
 

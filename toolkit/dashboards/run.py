@@ -8,8 +8,10 @@ from typing import Callable
 import ipywidgets as W
 
 from .browser import KeyPresses
+from .facilitator_style import toggle_class, visible
 
-# (session verb, button label, shortcut keys shown, keys)
+# (session verb, button label, shortcut keys shown, keys). Presentation remotes send
+# PageDown and PageUp for their two buttons; "End session" asks before it ends anything.
 VERBS = (
     ("previous", "Previous", "← or B", ("ArrowLeft", "PageUp", "b")),
     ("open_voting", "Open voting", "O", ("o",)),
@@ -19,7 +21,6 @@ VERBS = (
     ("end", "End session", "E", ("e",)),
 )
 PRESENTATION_KEYS = ("p",)
-# Presentation remotes send PageDown/PageUp for their two buttons.
 KEY_HELP = [(keys, label) for _, label, keys, _ in VERBS] + [("P", "Presentation mode")]
 
 
@@ -97,12 +98,12 @@ class Controls:
 
     def _clicked(self, verb: str) -> None:
         if verb == "end":
-            self.confirm.layout.display = "flex"
+            visible(self.confirm, True)
             return
         self.on_verb(verb)
 
     def _end(self, confirmed: bool) -> None:
-        self.confirm.layout.display = "none"
+        visible(self.confirm, False)
         if confirmed:
             self.on_verb("end")
 
@@ -118,7 +119,7 @@ class Controls:
             self.buttons["next"].tooltip = ("Begin with the first activity (key: → or N)" if session.status == "lobby"
                                             else "Next activity; after the last, the summary (key: → or N)")
         if "end" not in can:
-            self.confirm.layout.display = "none"
+            visible(self.confirm, False)
 
 
 def step_label(programme, activity) -> str:
@@ -176,10 +177,3 @@ class ActivityList:
                                f"<div class='tk-bar'><span style='width:{100 * done / max(total, 1):.0f}%'></span>"
                                "</div></div>")
 
-
-def toggle_class(widget: W.DOMWidget, name: str, on: bool) -> None:
-    """Add or remove a CSS class, sending nothing when it is already as wanted."""
-    if on and name not in widget._dom_classes:
-        widget.add_class(name)
-    elif not on and name in widget._dom_classes:
-        widget.remove_class(name)

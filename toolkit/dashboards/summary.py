@@ -10,7 +10,7 @@ import ipywidgets as W
 
 from ..charts.style import wrap
 from . import session_charts as sc
-from .facilitator_style import row
+from .facilitator_style import row, visible
 from .figures import LiveChart
 from .panels import ChangeBox, cards_table_html
 
@@ -46,14 +46,13 @@ class SummaryPanel:
         session = snapshot.session
         ended = session.status == "ended"
         self.banner.value = _banner(session)
-        self.new_session.layout.display = None if ended else "none"
-        key = (session.id, snapshot.fingerprint)
-        if key == self._drawn:
+        visible(self.new_session, ended)
+        if snapshot.fingerprint == self._drawn:
             return
-        self._drawn = key
+        self._drawn = snapshot.fingerprint
         programme, frame = snapshot.programme, snapshot.responses
         has_cards = not frame.empty and frame["activity_kind"].isin(sc.CARD_KINDS).any()
-        self.cards.layout.display = None if has_cards else "none"
+        visible(self.cards, has_cards)
         if has_cards:
             self.matrix.draw(sc.matrix_figure(programme, frame))
             self.table.value = cards_table_html(snapshot)
@@ -72,7 +71,7 @@ class SummaryPanel:
         self.changes.children = ([W.HTML("<h2>Before and after</h2><p class='tk-small tk-muted'>The same questions "
                                          "at the start and at the end; the change counts students who answered "
                                          "both.</p>")] + boxes) if boxes else []
-        self.changes.layout.display = None if boxes else "none"
+        visible(self.changes, bool(boxes))
 
     def _draw_polls(self, programme, frame) -> None:
         charts = []
@@ -84,7 +83,7 @@ class SummaryPanel:
             chart.draw(sc.activity_chart(programme, act, frame, revealed=True, title=wrap(title, 60)))
             charts.append(chart.widget)
         self.polls.children = [W.HTML("<h2>Polls</h2>")] + charts if charts else []
-        self.polls.layout.display = None if charts else "none"
+        visible(self.polls, bool(charts))
 
 
 def _banner(session) -> str:

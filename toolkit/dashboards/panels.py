@@ -11,6 +11,7 @@ from ..store.codes import display
 from . import session_charts as sc
 from .facilitator_style import toggle_class, visible
 from .figures import LiveChart
+from .report import cards_table
 from .run import KEY_HELP
 
 
@@ -88,25 +89,6 @@ def reveal_html(snapshot) -> str:
     return ""
 
 
-def cards_table_html(snapshot, activity=None, expected: bool = True) -> str:
-    """Per card: answers, the most chosen category, agreement; the most contested marked."""
-    rows = sc.card_rows(snapshot.programme, snapshot.responses, activity)
-    if rows.empty:
-        return ""
-    labels = {c["id"]: c["label"] for c in snapshot.programme.categories()}
-    esc = html.escape
-    head = "<th>Card</th><th>Answers</th><th>Most chosen</th><th>Agreement</th>"
-    head += "<th>As expected</th>" if expected else ""
-    body = ""
-    for r in rows.itertuples():
-        flag = " <span class='tk-flag'>discuss</span>" if r.contested else ""
-        extra = f"<td>{r.match:.0%} <span class='tk-muted'>({esc(labels.get(r.expected, r.expected))})</span></td>" \
-            if expected else ""
-        body += (f"<tr><td>{esc(r.label)}{flag}</td><td>{r.answers}</td><td>{esc(r.top_label)}</td>"
-                 f"<td>{r.agreement:.0%}</td>{extra}</tr>")
-    return f"<table class='tk-table'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 class ChangeBox:
     """Before → after for one repeated question, with the paired change in words."""
 
@@ -173,7 +155,7 @@ class Stage:
         self._drawn = snapshot.fingerprint
         if act.kind == "sort":
             self.matrix.draw(sc.matrix_figure(snapshot.programme, snapshot.responses, act, revealed=revealed))
-            self.table.value = cards_table_html(snapshot, act, expected=True)
+            self.table.value = cards_table(snapshot.programme, snapshot.responses, act, css="tk-table")
         else:
             self.distribution.draw(sc.activity_chart(snapshot.programme, act, snapshot.responses, revealed))
         if changes is not None and not changes.empty:

@@ -8,10 +8,9 @@ from typing import Callable
 
 import ipywidgets as W
 
-
 from ..safeguarding import SAFEGUARDING_PROMPT, matches
-
 from .facilitator_style import row
+
 
 class QuestionsPanel:
     """Pending questions first (flagged ones on top), then those on screen.

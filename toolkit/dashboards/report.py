@@ -65,7 +65,7 @@ def html_report(session, responses=None, questions=None) -> str:
     if not card_answers.empty:
         parts.append("<section><h2>How the class sorted the cards</h2>"
                      "<p class='muted'>Each row is a card; the outlined cell is the expected answer.</p>"
-                     + _chart(sc.matrix_figure(programme, frame)) + _card_table(programme, frame) + "</section>")
+                     + _chart(sc.matrix_figure(programme, frame)) + cards_table(programme, frame) + "</section>")
 
     parts.append("<section><h2>Activity by activity</h2>")
     for act in programme.activities:
@@ -102,7 +102,7 @@ def _activity(programme, act, frame) -> str:
         return f"<article>{head}<p class='muted'>A slide: no answers.</p></article>"
     info = programme.reveal(act, private=True)
     if act.kind == "sort":
-        body = _chart(sc.matrix_figure(programme, frame, act)) + _card_table(programme, frame, act)
+        body = _chart(sc.matrix_figure(programme, frame, act)) + cards_table(programme, frame, act)
         return f"<article>{head}{body}</article>"
     if act.kind == "card":
         card = programme.card(act.items[0])
@@ -119,18 +119,22 @@ def _activity(programme, act, frame) -> str:
     return f"<article>{head}{text}{chart}{detail}</article>"
 
 
-def _card_table(programme, frame, activity=None) -> str:
+def cards_table(programme, frame, activity=None, css: str = "") -> str:
+    """Per card (of one sort, or of the whole session): answers, the most chosen category,
+    agreement and the share as expected, the most contested marked "discuss"."""
     rows = sc.card_rows(programme, frame, activity)
     if rows.empty:
         return "<p class='muted'>No answers.</p>"
     esc = html.escape
     labels = {c["id"]: c["label"] for c in programme.categories()}
+    flag = " <span class='tk-flag'>discuss</span>"
     body = "".join(
-        f"<tr><td>{esc(r.label)}{' <b>(discuss)</b>' if r.contested else ''}</td><td>{r.answers}</td>"
-        f"<td>{esc(r.top_label)}</td><td>{r.agreement:.0%}</td><td>{esc(labels.get(r.expected, r.expected))}</td>"
-        f"<td>{r.match:.0%}</td></tr>" for r in rows.itertuples())
-    return ("<table><thead><tr><th>Card</th><th>Answers</th><th>Most chosen</th><th>Agreement</th>"
-            f"<th>Expected</th><th>As expected</th></tr></thead><tbody>{body}</tbody></table>")
+        f"<tr><td>{esc(r.label)}{flag if r.contested else ''}</td>"
+        f"<td>{r.answers}</td><td>{esc(r.top_label)}</td><td>{r.agreement:.0%}</td>"
+        f"<td>{r.match:.0%} <span class='muted tk-muted'>({esc(labels.get(r.expected, r.expected))})</span></td></tr>"
+        for r in rows.itertuples())
+    return (f"<table class='{css}'><thead><tr><th>Card</th><th>Answers</th><th>Most chosen</th><th>Agreement</th>"
+            f"<th>As expected</th></tr></thead><tbody>{body}</tbody></table>")
 
 
 def _chart(figure: go.Figure) -> str:
@@ -166,4 +170,6 @@ dl.facts dd { margin: 0; }
 table { border-collapse: collapse; width: 100%; margin: 12px 0; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #E4E7EB; }
 footer { margin-top: 48px; color: #5B6B7F; font-size: 14px; }
+.tk-flag { background: #FDECEA; color: #B3261E; border-radius: 6px; padding: 1px 8px; font-size: 14px;
+  font-weight: bold; }
 """

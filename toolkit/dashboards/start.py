@@ -11,14 +11,13 @@ from typing import Callable
 
 import ipywidgets as W
 
-
 from ..content import Library, check_files, load_file, resolve_plan
 from ..content.models import Plan
 from ..content.vocab import AGE_BANDS
 from ..errors import ToolkitError
 from ..store.codes import display
-
 from .facilitator_style import row
+
 LABEL_FIELDS = (  # (store label, field label, placeholder)
     ("organisation", "Organisation", "e.g. Riverside Academy"),
     ("group", "Group", "e.g. Year 9, class B"),
@@ -38,6 +37,7 @@ class StartPanel:
         self.on_start = on_start
         self.on_resume = on_resume
         self._uploaded: dict[str, object] = {}  # dropdown value -> Programme
+        self._shipped = {p.id: p for p in sorted(library.plans(), key=lambda p: p.title)}
 
         self.plan = W.Dropdown(description="Plan", options=self._plan_options())
         self.plan_info = W.HTML()
@@ -75,7 +75,7 @@ class StartPanel:
 
     # -- plans ------------------------------------------------------------------------
     def _plan_options(self) -> list[tuple[str, str]]:
-        shipped = [(_plan_label(p), p.id) for p in sorted(self.library.plans(), key=lambda p: p.title)]
+        shipped = [(_plan_label(p), p.id) for p in self._shipped.values()]
         uploaded = [(f"Uploaded: {_programme_label(prog)}", key) for key, prog in self._uploaded.items()]
         return uploaded + shipped
 
@@ -84,7 +84,7 @@ class StartPanel:
         if value is None:
             self.plan_info.value = "<p class='tk-muted'>No plans found: upload one.</p>"
             return
-        plan = self._uploaded[value].plan if value.startswith(UPLOAD_VALUE) else self._shipped(value).model_dump()
+        plan = self._uploaded[value].plan if value.startswith(UPLOAD_VALUE) else self._shipped[value].model_dump()
         bits = [html.escape(plan.get("description") or "")]
         count = len(plan["activities"])
         facts = [f"{count} activities"]
@@ -95,9 +95,6 @@ class StartPanel:
         bits.append(f"<span class='tk-muted'>{', '.join(facts)}.</span>")
         self.plan_info.value = f"<p class='tk-small'>{' '.join(b for b in bits if b)}</p>"
 
-    def _shipped(self, plan_id: str) -> Plan:
-        return next(p for p in self.library.plans() if p.id == plan_id)
-
     def selected_programme(self):
         """The chosen plan resolved with its deck, poll bank and help (ContentError if broken)."""
         value = self.plan.value
@@ -105,7 +102,7 @@ class StartPanel:
             raise ToolkitError("choose a plan, or upload one")
         if value.startswith(UPLOAD_VALUE):
             return self._uploaded[value]
-        return resolve_plan(value, self.library)
+        return resolve_plan(self._shipped[value], self.library)
 
     # -- uploads ----------------------------------------------------------------------
     def _upload_changed(self, change) -> None:

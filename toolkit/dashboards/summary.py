@@ -12,7 +12,8 @@ from ..charts.style import wrap
 from . import session_charts as sc
 from .facilitator_style import row, visible
 from .figures import LiveChart
-from .panels import ChangeBox, cards_table_html
+from .panels import ChangeBox
+from .report import cards_table
 
 
 class SummaryPanel:
@@ -55,7 +56,7 @@ class SummaryPanel:
         visible(self.cards, has_cards)
         if has_cards:
             self.matrix.draw(sc.matrix_figure(programme, frame))
-            self.table.value = cards_table_html(snapshot)
+            self.table.value = cards_table(programme, frame, css="tk-table")
         self._draw_changes(programme, frame)
         self._draw_polls(programme, frame)
 

@@ -61,7 +61,7 @@ mono = time.monotonic
 def facilitator_reader(db_url: str, code: str, out: str, interval: float) -> None:
     """Poll the console's own read until stdin closes; write the samples as JSON to ``out``."""
     import toolkit
-    from toolkit.dashboards.live import fingerprint
+    from toolkit.dashboards import live
     store = toolkit.open_store(db_url)
     session = store.find_session(code)
     stop = threading.Event()
@@ -70,14 +70,13 @@ def facilitator_reader(db_url: str, code: str, out: str, interval: float) -> Non
     last_read = 0.0
     while not stop.is_set():
         t0 = mono()
-        fp = fingerprint(store, session)
+        snapshot = live.look(store, session)  # the console's read on each timer tick
         t1 = mono()
         act = session.current_activity
-        counts = dict(fp[4][0]) if fp[4] else {}
-        polls.append((t0, t1, act.id if act is not None else None, sum(counts.values())))
+        polls.append((t0, t1, act.id if act is not None else None, sum(snapshot.counts.values())))
         if t1 - last_read >= 1.0 and act is not None and act.votes:
             last_read = t1
-            frame = session.responses()
+            frame = snapshot.responses  # what a redraw reads when the fingerprint moved
             reads.append((t1, mono() - t1, len(frame)))
         stop.wait(interval)
     store.close()
@@ -307,10 +306,17 @@ async def hall_run(args, server: common.Server, db_url: str, sampler: common.Pro
             for t in s.tasks:
                 t.cancel()
     reader.stdin.close()
-    reader_cpu = sum(reader_ps.cpu_times()[:2])
-    reader.wait(30)
-    samples = json.loads(Path(out_path).read_text())
-    os.unlink(out_path)
+    try:
+        reader_cpu = sum(reader_ps.cpu_times()[:2])
+    except psutil.Error:
+        reader_cpu = None
+    reader.wait(60)
+    try:
+        samples = json.loads(Path(out_path).read_text())
+        os.unlink(out_path)
+    except OSError:  # the reader failed: the rest of the run still counts
+        log(f"  the facilitator's reader wrote nothing (exit {reader.returncode})")
+        samples = {"polls": [], "reads": []}
 
     # -- what the run measured --
     joins = [s.join for s in hall.students if s.join]
@@ -374,7 +380,7 @@ async def hall_run(args, server: common.Server, db_url: str, sampler: common.Pro
                     "cpu_pct_session": 100 * (my_done - my_join) / (t_done - t_join)},
         "reader_cpu_s": reader_cpu, "wall_s": t_done - t_start,
         # The machine is shared: how busy it was in all, and with how much not ours.
-        "machine": _machine_busy(busy0, busy1, t_done - t_start, cpu_done - cpu0 + my_done - my0 + reader_cpu),
+        "machine": _machine_busy(busy0, busy1, t_done - t_start, cpu_done - cpu0 + my_done - my0 + (reader_cpu or 0)),
     }
 
 
@@ -404,7 +410,9 @@ async def side_by_side(args, server: common.Server, db_url: str, sampler: common
     code = store.start_session(PLAN, organisation="Benchmark side by side").code
     store.close()
     connector = aiohttp.TCPConnector(limit=0)
-    timeout = aiohttp.ClientTimeout(total=600)
+    # A kernel that dies starting (ports race when thirty start at once) leaves its view
+    # waiting for ever: give up after three minutes and count it as failed.
+    timeout = aiohttp.ClientTimeout(total=180)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()) \
             as http:
         hall = Hall(server, code, n, args.rate)
@@ -514,7 +522,7 @@ def reset_pg(db_url: str) -> None:
     engine.dispose()
 
 
-TARGETS = [  # (label, path, limit, unit)
+TARGETS = [  # (label, path, limit, unit[, digits])
     ("students joined", ("hall", "joined"), None, ""),
     ("join to first state p50", ("hall", "join_ms", "p50"), None, " ms"),
     ("join to first state p95", ("hall", "join_ms", "p95"), 300, " ms"),
@@ -526,14 +534,14 @@ TARGETS = [  # (label, path, limit, unit)
     ("change -> every student notified p95 (over changes)", ("hall", "notify_all_ms", "p95"), 1000, " ms"),
     ("answer ack -> facilitator read shows it p50", ("hall", "chart_visible_ms", "p50"), None, " ms"),
     ("answer ack -> facilitator read shows it p95", ("hall", "chart_visible_ms", "p95"), None, " ms"),
-    ("facilitator fingerprint read p95", ("hall", "chart_fingerprint_ms", "p95"), None, " ms"),
+    ("facilitator console read (dashboards.live.look) p95", ("hall", "chart_fingerprint_ms", "p95"), None, " ms"),
     ("facilitator session.responses() read p95", ("hall", "chart_responses_read_ms", "p95"), None, " ms"),
     ("server RSS peak", ("hall", "server", "rss_mb"), 300, " MB"),
     ("machine busy, all cores (shared: others' work included)", ("hall", "machine", "busy_pct_of_all_cores"),
      None, " %"),
     ("others' CPU on the machine (% of one core)", ("hall", "machine", "others_cpu_pct_of_one_core"), None, " %"),
-    ("server CPU per join (page + join + SSE open)", ("hall", "server_cpu_ms_per_join"), None, " ms"),
-    ("server CPU per answer (incl. the session's SSE fan-out)", ("hall", "server_cpu_ms_per_answer"), None, " ms"),
+    ("server CPU per join (page + join + SSE open)", ("hall", "server_cpu_ms_per_join"), None, " ms", 1),
+    ("server CPU per answer (incl. the session's SSE fan-out)", ("hall", "server_cpu_ms_per_answer"), None, " ms", 1),
     ("server CPU while joining", ("hall", "server", "cpu_pct_join"), None, " %"),
     ("server CPU during the session", ("hall", "server", "cpu_pct_session"), None, " %"),
     ("load generator CPU while joining", ("hall", "loadgen", "cpu_pct_join"), None, " %"),
@@ -557,14 +565,14 @@ def dig(data, path):
 
 def report(runs: list[dict]) -> str:
     lines = ["| measure | result: median (min-max) | target |", "| --- | --- | --- |"]
-    for label, path, limit, unit in TARGETS:
+    for label, path, limit, unit, *digits in TARGETS:
         s = common.spread([dig(r, path) for r in runs])
         if s["median"] is None:
             continue
         verdict = ""
         if limit is not None:
             verdict = f"<= {limit:,}{unit}: " + ("met" if s["median"] <= limit else "**missed**")
-        lines.append(f"| {label} | {common.fmt_spread(s, unit)} | {verdict} |")
+        lines.append(f"| {label} | {common.fmt_spread(s, unit, *digits)} | {verdict} |")
     ratio = [dig(r, ("side_by_side", "voila_ms", "p50")) / dig(r, ("side_by_side", "students_ms", "p50"))
              for r in runs if dig(r, ("side_by_side", "voila_ms", "p50")) and dig(r, ("side_by_side", "students_ms",
                                                                                       "p50"))]
@@ -603,12 +611,16 @@ def main(argv=None) -> None:
     info = common.machine()
     log(f"hall: {args.students} students, {args.rate:.0f} answers/s, {args.runs} run(s); machine {info}")
     runs = []
+    path = None
     for i in range(1, args.runs + 1):
         runs.append(one_run(args, i, log))
-        log(json.dumps(runs[-1], indent=1, default=str)[:4000])
-    table = report(runs)
-    path = common.save("hall", {"label": args.label, "args": vars(args), "machine": info, "runs": runs,
-                                "table": table})
+        table = report(runs)
+        # Saved after every run, so a long benchmark that fails late keeps what it measured.
+        if path is not None:
+            path.unlink()
+        path = common.save("hall", {"label": args.label, "args": vars(args), "machine": info, "runs": runs,
+                                    "table": table})
+        log(table)
     print(table)
     print(f"results: {path}")
 

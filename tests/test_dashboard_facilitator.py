@@ -495,3 +495,14 @@ def test_the_projector_view_follows_the_console_with_nothing_private(store, libr
     assert "Expected: Healthy" in projector.stage.heading.value
     assert list(projector.stage.distribution.figure.data[0].x) == [2, 0, 0, 0]
     assert not shown(projector.private.widget)
+
+
+def test_a_redraw_that_fails_is_said_and_tried_again(dash, store, monkeypatch):
+    session = start(dash)
+    store.join(session.code, "phone")
+    monkeypatch.setattr(dash.lobby, "update", lambda *a: 1 / 0)
+    assert dash.refresh() is False
+    assert "could not be redrawn" in dash.message.value
+    monkeypatch.undo()
+    assert dash.refresh() is True  # the same change, drawn this time
+    assert "data-joined='1'" in dash.lobby.joined.value and dash.message.value == ""

@@ -9,6 +9,7 @@ keyboard shortcuts, and a timer that redraws from the store when something chang
 from __future__ import annotations
 
 import html
+import logging
 import os
 from urllib.parse import parse_qs
 
@@ -31,6 +32,9 @@ from .run import ActivityList, Controls
 from .start import StartPanel
 from .summary import SummaryPanel
 
+log = logging.getLogger(__name__)
+REDRAW_FAILED = "The screen could not be redrawn; it will try again"
+
 
 class FacilitatorDashboard:
     """The whole console as widgets (``.widget``) over one store.
@@ -49,6 +53,7 @@ class FacilitatorDashboard:
         self.join = join or join_page()
         self.session = None
         self.snapshot: Snapshot | None = None
+        self._rendered: tuple | None = None  # the fingerprint on screen
 
         self.title = W.HTML("<div class='tk-title'>Workshop console</div>")
         self.joinline = W.HTML()
@@ -101,7 +106,7 @@ class FacilitatorDashboard:
     def attach(self, session) -> None:
         """Show ``session`` (a new one, or one picked up after a refresh or a restart)."""
         self.session = session
-        self.snapshot = None
+        self.snapshot = self._rendered = None
         self.message.value = ""
         self.address.value = session.code
         self.refresh()
@@ -119,7 +124,7 @@ class FacilitatorDashboard:
     def close_session(self) -> None:
         """Leave the session on screen (it carries on, or stays ended) and go back to the start."""
         self.session = None
-        self.snapshot = None
+        self.snapshot = self._rendered = None
         self.address.value = ""
         self.start.refresh_resume()
         self.render()
@@ -151,8 +156,9 @@ class FacilitatorDashboard:
     def toggle_presentation(self) -> None:
         self.presentation.value = not self.presentation.value
 
-    def _failed(self, exc: Exception) -> None:
-        self.message.value = f"<div class='tk-error'>{html.escape(str(exc))}</div>"
+    def _failed(self, exc: Exception, context: str = "") -> None:
+        text = f"{context}: {exc}" if context else str(exc)
+        self.message.value = f"<div class='tk-error'>{html.escape(text)}</div>"
 
     # -- exports ------------------------------------------------------------------------
     def csv_file(self) -> tuple[str, str, bytes]:
@@ -174,10 +180,18 @@ class FacilitatorDashboard:
             self.start.refresh_resume()
             return False
         now = look(self.store, self.session)
-        if self.snapshot is not None and now.fingerprint == self.snapshot.fingerprint and not force:
+        if now.fingerprint == self._rendered and not force:
             return False
         self.snapshot = now
-        self.render()
+        try:
+            self.render()
+        except Exception as exc:  # shown, and tried again on the next tick rather than left stale
+            log.exception("redrawing the console failed")
+            self._failed(exc, REDRAW_FAILED)
+            return False
+        if REDRAW_FAILED in self.message.value:
+            self.message.value = ""
+        self._rendered = now.fingerprint
         return True
 
     @property

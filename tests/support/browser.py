@@ -22,9 +22,13 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """A headless Chromium; skipped with the reason on a machine without one, failed in CI."""
+    """A headless Chromium; skipped with the reason on a machine without one, failed in CI.
+
+    One per test module, not per session: while Playwright's sync API runs, its event loop
+    is the thread's running loop, and pytest-jupyter's async tests in later modules would
+    find it there and fail ("This event loop is already running")."""
     reason = _missing()
     if reason:
         if os.environ.get("CI"):

@@ -174,6 +174,10 @@ def serve_config(*, host: str, port: int, db_url: str | None, open_browser: bool
     c.VoilaConfiguration.show_tracebacks = False
     # FigureWidget is an anywidget now; plotly's lab extension only adds megabytes to each page.
     c.VoilaConfiguration.extension_denylist = ["jupyterlab-plotly"]
+    # Voila's voila/files/ route is a plain tornado file handler that Jupyter's login does not
+    # guard: by default it hands any picture under the notebook folder to anyone who asks.
+    # The dashboards use no files of their own, so it hands out none.
+    c.VoilaConfiguration.file_allowlist = []
     c.ToolkitApp.announce = True
     if db_url:
         c.ToolkitApp.db_url = db_url

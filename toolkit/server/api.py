@@ -46,7 +46,7 @@ class Join(BodyMixin, StudentAPIHandler):
         _only(self.json_body(required=False), set())
         code = normalise(code)
         token = self.device_token(create=True)
-        _, _, new = await self.guarded(lambda: self.ctx.run(self.ctx.store.join, code, token))
+        _, _, new = await self.guarded(lambda: self.ctx.run(self.ctx.store.register, code, token))
         _, state = await self.lookup(code)
         # A device joining for the first time has no answers yet: spare the hall's joins a read.
         mine = {} if new else await self.my_answers(code, state)

@@ -13,7 +13,7 @@ import uuid
 from collections import OrderedDict
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +26,9 @@ from .codes import new_code, normalise
 from .engine import make_engine, prepare, reading
 from .schema import questions, responses, sessions, snapshots
 from .session import Session, now
+
+# Read on every refresh and every live-state rebuild: built once.
+_BY_ID = select(sessions).where(sessions.c.id == bindparam("session_id"))
 
 LABELS = ("organisation", "group", "age_band", "setting", "facilitator")
 LABEL_MAX = 120
@@ -129,7 +132,7 @@ class Store:
         with reading(self.engine) as conn:
             if code is not None:
                 return answers.live_row(conn, code)
-            row = conn.execute(select(sessions).where(sessions.c.id == id)).first()
+            row = conn.execute(_BY_ID, {"session_id": id}).first()
         if row is None:
             raise NotFound(f"no session with id {id!r}")
         return row
@@ -159,8 +162,13 @@ class Store:
     # -- students -----------------------------------------------------------------
     def join(self, code: str, token: str) -> tuple[Session, int, bool]:
         """Register a device (by its random token) in a session: (session, respondent, new)."""
-        session_id, respondent, new = answers.join(self.engine, code, token)
+        session_id, respondent, new = self.register(code, token)
         return self.session(session_id), respondent, new
+
+    def register(self, code: str, token: str) -> tuple[str, int, bool]:
+        """``join`` without reading the session back: (session id, respondent, new). What the
+        server calls for each phone of a hall joining."""
+        return answers.join(self.engine, code, token)
 
     def record_response(self, code: str, token: str, activity: str, value, item: str | None = None) -> bool:
         """Record a device's answer; True when new, False when it changed an earlier one."""

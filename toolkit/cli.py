@@ -45,6 +45,10 @@ def serve(host, port, db_url, no_browser, jupyter_args):
     with JUPYTER_TOKEN) and the address students join at. Other Jupyter options pass
     through, e.g. --ServerApp.base_url=/workshop/.
     """
+    from .store import check_store
+    # Before Jupyter loads (seconds): an unusable or damaged database is one line at once, not
+    # a failure in the middle of a class.
+    check_store(db_url)
     from .server.app import launch
     launch(host=host, port=port, db_url=db_url, open_browser=not no_browser, argv=list(jupyter_args))
 

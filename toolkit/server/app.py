@@ -185,10 +185,9 @@ def serve_config(*, host: str, port: int, db_url: str | None, open_browser: bool
 
 
 def launch(*, host: str, port: int, db_url: str | None, open_browser: bool, argv: list[str]) -> None:
-    """Start Jupyter Server with Voilà and the toolkit; returns when the server stops."""
-    from .. import open_store
-    # Fail before the server starts, with the store's own message, if the database is unusable.
-    open_store(config.db_url(db_url)).close()
+    """Start Jupyter Server with Voilà and the toolkit; returns when the server stops.
+
+    ``toolkit serve`` has checked the database by then (``check_store``)."""
     serverapp = ServerApp.instance(config=serve_config(host=host, port=port, db_url=db_url,
                                                       open_browser=open_browser))
     serverapp.initialize(argv=argv, find_extensions=False, starter_extension="toolkit")

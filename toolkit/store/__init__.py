@@ -23,7 +23,7 @@ from ..content.models import Plan
 from ..errors import Conflict, Invalid, NotFound
 from . import answers
 from .codes import new_code, normalise
-from .engine import make_engine, prepare, reading
+from .engine import make_engine, prepare, reading, verify
 from .schema import questions, responses, sessions, snapshots
 from .session import Session, now
 
@@ -37,11 +37,13 @@ LABEL_MAX = 120
 class Store:
     """Sessions, answers and questions in one database. Safe to share between threads."""
 
-    def __init__(self, url: str | None = None):
+    def __init__(self, url: str | None = None, *, check: bool = False):
+        """Open the store at ``url``; with ``check``, read a SQLite file through first and
+        refuse a damaged one (see ``verify``) before anything is written to it."""
         self.url = config.db_url(url)
         self.engine = make_engine(self.url)
         try:
-            prepare(self.engine, _describe(self.url))
+            prepare(self.engine, _describe(self.url), check=check)
         except BaseException:
             # Close the refused file at once, so nothing of ours is left open on it.
             self.engine.dispose()
@@ -51,6 +53,10 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def verify(self) -> None:
+        """Read the whole database once and raise StoreError if any of it is damaged."""
+        verify(self.engine, _describe(self.url))
 
     def __repr__(self) -> str:
         return f"<Store {_describe(self.url)}>"
@@ -284,4 +290,9 @@ def open_store(url: str | None = None) -> Store:
     return Store(url)
 
 
-__all__ = ["Store", "Session", "open_store", "normalise"]
+def check_store(url: str | None = None) -> None:
+    """Open the store and read all of it once; StoreError if it cannot be used or is damaged."""
+    Store(url, check=True).close()
+
+
+__all__ = ["Store", "Session", "open_store", "check_store", "normalise"]

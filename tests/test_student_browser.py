@@ -4,7 +4,6 @@ The facilitator's side is driven through the store on the server's database, as 
 dashboard would; the page must follow live. Screenshots land in test-artifacts/.
 """
 
-import asyncio
 import json
 import re
 import time
@@ -22,13 +21,6 @@ RECEIVED = "Answer received - you can change it while voting is open."
 LIMIT_BYTES, LIMIT_REQUESTS = 60 * 1024, 5
 
 
-@pytest.fixture(autouse=True)
-def jp_asyncio_loop():
-    """pytest-jupyter's autouse loop fixture closes the thread's current loop after each test,
-    which here is the one Playwright's sync API runs on: give it a loop of its own instead."""
-    loop = asyncio.new_event_loop()
-    yield loop
-    loop.close()
 
 
 @pytest.fixture(scope="module")

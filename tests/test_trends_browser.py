@@ -1,7 +1,6 @@
 """The programme lead's trends page: in the kernel, then for real in Chromium through
 ``toolkit serve`` on a store filled by ``toolkit demo``."""
 
-import asyncio
 import base64
 import time
 from datetime import date
@@ -16,13 +15,6 @@ from toolkit.store import Store
 ORG = "Riverside Youth Club"
 
 
-@pytest.fixture(autouse=True)
-def jp_asyncio_loop():
-    """pytest-jupyter closes the thread's current loop after each test, which is the one
-    Playwright's sync API runs on: give it a loop of its own instead."""
-    loop = asyncio.new_event_loop()
-    yield loop
-    loop.close()
 
 
 @pytest.fixture(scope="module")

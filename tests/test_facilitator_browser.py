@@ -8,6 +8,7 @@ regardless (Voila's own page asks CDNs for fonts). Screenshots land in test-arti
 import asyncio
 import csv
 import io
+import os
 import re
 import secrets
 from pathlib import Path
@@ -22,6 +23,24 @@ ARTIFACTS_ON_FAILURE = Path(__file__).resolve().parent.parent / "test-artifacts"
 PROJECTOR = {"width": 1280, "height": 720}
 KERNEL_START = 120_000  # ms: a Voila page waits for its kernel to run the notebook
 UPDATE = 20_000  # ms: a change in the store reaches the page on the next refresh
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium for this module alone. The shared session-wide one keeps Playwright's event
+    loop running on the main thread until the whole run ends, and every pytest-jupyter test
+    collected after this early-sorting module then fails to close its own loop."""
+    from support.browser import ARGS, CHROMIUM, _missing
+    reason = _missing()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests must run in CI: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(autouse=True)

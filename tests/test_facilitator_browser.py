@@ -5,13 +5,10 @@ refused, as on a school network without internet: the console must work and look
 regardless (Voila's own page asks CDNs for fonts). Screenshots land in test-artifacts/.
 """
 
-import asyncio
 import csv
 import io
-import os
 import re
 import secrets
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,37 +16,9 @@ from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
-ARTIFACTS_ON_FAILURE = Path(__file__).resolve().parent.parent / "test-artifacts" / "facilitator-not-fitted.png"
 PROJECTOR = {"width": 1280, "height": 720}
 KERNEL_START = 120_000  # ms: a Voila page waits for its kernel to run the notebook
 UPDATE = 20_000  # ms: a change in the store reaches the page on the next refresh
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Chromium for this module alone. The shared session-wide one keeps Playwright's event
-    loop running on the main thread until the whole run ends, and every pytest-jupyter test
-    collected after this early-sorting module then fails to close its own loop."""
-    from support.browser import ARGS, CHROMIUM, _missing
-    reason = _missing()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser tests must run in CI: {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(autouse=True)
-def jp_asyncio_loop():
-    """pytest-jupyter's autouse loop fixture closes the thread's current loop after each test,
-    which here is the one Playwright's sync API runs on: give it a loop of its own instead."""
-    loop = asyncio.new_event_loop()
-    yield loop
-    loop.close()
 
 
 class Phone:
@@ -109,12 +78,12 @@ SIZES = """() => [...document.querySelectorAll('.tk-root .js-plotly-plot')]
                          b.height]; })"""
 
 
-def fitted(page):
+def fitted(page, artifacts):
     """Wait until every chart on screen is drawn at the size of its box (none overflows)."""
     try:
         page.wait_for_function(FITTED, timeout=UPDATE)
     except Exception:
-        page.screenshot(path=str(ARTIFACTS_ON_FAILURE))
+        page.screenshot(path=str(artifacts / "facilitator-not-fitted.png"))
         raise AssertionError(f"charts not fitted to their boxes: {page.evaluate(SIZES)}") from None
 
 
@@ -122,12 +91,6 @@ def shot(page, artifacts, name):
     path = artifacts / f"facilitator-{name}.png"
     page.screenshot(path=str(path))
     return path
-
-
-def on_screen(page, code, served, phone):
-    """The activity the students see now (the public API), for answering it."""
-    state = phone.state(code)
-    return state["activity"]
 
 
 def test_a_whole_session_from_the_projected_console(served, browser, artifacts, tmp_path):
@@ -166,7 +129,7 @@ def test_a_whole_session_from_the_projected_console(served, browser, artifacts, 
     expect(page.locator(".tk-kicker", has_text="Card")).to_be_visible(timeout=UPDATE)
     page.get_by_role("button", name="Open voting").click()
     expect(page.locator(".tk-status.tk-open")).to_be_visible(timeout=UPDATE)
-    activity = on_screen(page, code, served, phones[0])
+    activity = phones[0].state(code)["activity"]
     assert activity["kind"] == "card" and "reveal" not in activity
     for phone, value in zip(phones, ["warning", "warning", "warning", "exploitative", "not_sure"]):
         phone.answer(code, activity["id"], value)
@@ -181,7 +144,7 @@ def test_a_whole_session_from_the_projected_console(served, browser, artifacts, 
     expect(bars.locator("text.bartext", has_text="3  (60%)")).to_have_count(1, timeout=UPDATE)
     expect(bars.locator("text.bartext", has_text="1  (20%)")).to_have_count(2)
     expect(page.locator(".tk-expected")).to_contain_text("Expected: Warning signs")
-    fitted(page)
+    fitted(page, artifacts)
     plot_box = bars.bounding_box()
     card_box = page.locator(".tk-stage .tk-card").nth(1).bounding_box()
     assert plot_box["x"] + plot_box["width"] <= card_box["x"] + card_box["width"] + 1  # fits its panel
@@ -195,7 +158,7 @@ def test_a_whole_session_from_the_projected_console(served, browser, artifacts, 
     expect(note).to_be_hidden(timeout=UPDATE)
     expect(page.locator(".tk-private")).to_be_hidden()
     expect(bars.locator("text.bartext", has_text="3  (60%)")).to_have_count(1)
-    fitted(page)  # and wider now
+    fitted(page, artifacts)  # and wider now
     assert bars.bounding_box()["width"] > plot_box["width"] + 200
     shot(page, artifacts, "5-presenting")
     page.locator("body").press("p")
@@ -210,7 +173,7 @@ def test_a_whole_session_from_the_projected_console(served, browser, artifacts, 
     expect(projector.get_by_role("button", name="Open voting")).to_be_hidden()
     expect(projector.locator(".tk-private")).to_be_hidden()
     projector.set_viewport_size(PROJECTOR)
-    fitted(projector)
+    fitted(projector, artifacts)
     shot(projector, artifacts, "5b-projector")
 
     # The keyboard drives the session: → is "Next"; the projector view follows.
@@ -218,7 +181,7 @@ def test_a_whole_session_from_the_projected_console(served, browser, artifacts, 
     expect(page.locator(".tk-status")).to_contain_text("Voting not open yet", timeout=UPDATE)
     expect(projector.locator(".tk-kicker", has_text="6 of 12")).to_be_visible(timeout=UPDATE)
     projector.close()
-    second_card = on_screen(page, code, served, phones[0])
+    second_card = phones[0].state(code)["activity"]
     assert second_card["id"] != activity["id"]
 
     # A question that may be a disclosure is flagged on the private panel only.
@@ -240,7 +203,7 @@ def test_a_whole_session_from_the_projected_console(served, browser, artifacts, 
     expect(page.locator(".tk-kicker", has_text="Summary")).to_be_visible(timeout=UPDATE)
     matrix = page.locator(".tk-summary .js-plotly-plot:not([data-version='0'])").first
     expect(matrix).to_be_visible(timeout=UPDATE)
-    fitted(page)
+    fitted(page, artifacts)
     shot(page, artifacts, "7-summary")
     with page.expect_download() as csv_download:
         page.get_by_role("button", name="Download answers (CSV)").click()

@@ -92,7 +92,11 @@ def _facts(session, frame) -> str:
 
 
 def _when(stamp) -> str:
-    return stamp.strftime("%Y-%m-%d %H:%M") if stamp else "-"
+    if stamp is None:
+        return "-"
+    if stamp.tzinfo is None:  # SQLite hands stored UTC times back without a zone
+        stamp = stamp.replace(tzinfo=timezone.utc)
+    return stamp.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _activity(programme, act, frame) -> str:

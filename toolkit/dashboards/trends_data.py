@@ -9,7 +9,6 @@ fraction of the memory: a few hundred MB of strings become tens of MB of codes.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,49 +60,17 @@ def load(store) -> Loaded:
     """Read every session and answer of ``store`` into the compact frames the dashboard filters."""
     before = stamp(store)
     sessions = store.sessions()
-    frame = _answers(store)
+    with reading(store.engine) as conn:
+        result = conn.execute(select(responses_table.c.session_id, responses_table.c.activity_id,
+                                     responses_table.c.item_id, responses_table.c.phase,
+                                     responses_table.c.respondent, responses_table.c.value))
+        raw = result.cursor.fetchall() if result.cursor is not None else []
+    frame = pd.DataFrame.from_records(raw, columns=["session_id", "activity_id", "item_id", "phase", "respondent",
+                                                    "value"])
+    del raw
     content = Content()
     frame = _attach(frame, sessions, store, content)
     return Loaded(frame, sessions, content, before)
-
-
-_ANSWER_COLUMNS = ["session_id", "activity_id", "item_id", "phase", "respondent", "value"]
-
-
-def _answers(store) -> pd.DataFrame:
-    """Every answer's six narrow columns, one row each."""
-    query = select(responses_table.c.session_id, responses_table.c.activity_id, responses_table.c.item_id,
-                   responses_table.c.phase, responses_table.c.respondent, responses_table.c.value)
-    if store.engine.dialect.name == "postgresql":
-        return _answers_by_copy(store, query)
-    with reading(store.engine) as conn:
-        result = conn.execute(query)
-        raw = result.cursor.fetchall() if result.cursor is not None else []
-    return pd.DataFrame.from_records(raw, columns=_ANSWER_COLUMNS)
-
-
-def _answers_by_copy(store, query) -> pd.DataFrame:
-    """PostgreSQL: one COPY of CSV parsed by pandas' C reader. Millions of rows made into
-    Python tuples one by one took most of a minute; this takes a fraction of it."""
-    sql = str(query.compile(dialect=store.engine.dialect))
-    raw = store.engine.raw_connection()
-    buffer = io.BytesIO()
-    try:
-        cursor = raw.cursor()
-        # NULL written as \N, so an empty text stays empty and a missing phase stays missing.
-        with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, NULL '\\N')") as copy:
-            for block in copy:
-                buffer.write(block)
-        cursor.close()
-        raw.rollback()  # read only: end the transaction the COPY opened
-    finally:
-        raw.close()
-    buffer.seek(0)
-    text = {name: object for name in _ANSWER_COLUMNS if name != "respondent"}
-    frame = pd.read_csv(buffer, names=_ANSWER_COLUMNS, header=None, dtype={**text, "respondent": np.int64},
-                        keep_default_na=False, na_values={"phase": ["\\N"]}, engine="c")
-    frame["phase"] = frame["phase"].astype(object).where(frame["phase"].notna(), None)
-    return frame
 
 
 def _category(values) -> pd.Categorical:

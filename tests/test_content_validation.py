@@ -447,6 +447,11 @@ def test_load_file_raises_every_problem_at_once(files):
 _scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 50), st.text(max_size=12),
                      st.sampled_from(["deck", "polls", "plan", "help", "card", "poll", "sort", "slide", "single",
                                       "multiple", "scale", "text", "healthy", "ana-bus", "tdeck", "tpolls", "#12AB34"]))
+# CI runs a fixed set of examples so a landing never hangs on chance; set TOOLKIT_FUZZ_EXAMPLES
+# to explore further by hand (new examples each run).
+FUZZ_EXAMPLES = int(os.environ.get("TOOLKIT_FUZZ_EXAMPLES", "150"))
+DERANDOMIZE = "TOOLKIT_FUZZ_EXAMPLES" not in os.environ
+
 _keys = st.sampled_from(["kind", "id", "title", "cards", "questions", "activities", "categories", "options",
                          "answer", "expected", "text", "type", "card", "question", "deck", "polls", "settings",
                          "resources", "scale", "min", "max", "label", "colour", "phase", "not_sure", "other"])
@@ -454,7 +459,8 @@ _values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_siz
                                                          st.dictionaries(_keys, inner, max_size=6)), max_leaves=25)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=DERANDOMIZE,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.sampled_from(["deck", "polls", "plan", "help"]), body=st.dictionaries(_keys, _values, max_size=8))
 def test_any_shape_of_file_gives_problems_not_a_crash(tmp_path, kind, body):
     text = yaml.safe_dump({"kind": kind, **body}, allow_unicode=True)
@@ -464,7 +470,8 @@ def test_any_shape_of_file_gives_problems_not_a_crash(tmp_path, kind, body):
         assert str(problem).startswith(str(path))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=DERANDOMIZE,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(alphabet=st.sampled_from(list("kind: deck\n -[]{}&*!?|>'\"#%@`,:0123456789abc\t")),
                     max_size=80))
 def test_any_text_gives_problems_not_a_crash(tmp_path, text):

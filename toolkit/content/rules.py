@@ -133,6 +133,8 @@ def _activity_id(act: dict) -> str | None:
     """The id an activity will be known by, or None while the fields it comes from are broken."""
     if act.get("id") is not None:
         return _text(act.get("id"))
+    if not isinstance(act.get("kind"), str):
+        return None  # a kind that is a list or a mapping is reported by the structure check
     needs = {"card": "card", "poll": "question"}.get(act.get("kind"))
     if needs and not isinstance(act.get(needs), str):
         return None

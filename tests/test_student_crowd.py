@@ -22,12 +22,6 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touc
 ACTIVITIES = ("baseline-confidence", "card-ana-bus", "poll-who-help", "sort")
 
 
-@pytest.fixture(autouse=True)
-def jp_asyncio_loop():
-    """Keep pytest-jupyter's autouse loop fixture away from Playwright's loop (see the browser tests)."""
-    loop = asyncio.new_event_loop()
-    yield loop
-    loop.close()
 
 
 def final_choice(i: int, activity: dict, item: str | None = None):

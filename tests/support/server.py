@@ -48,18 +48,27 @@ class Served:
 
 
 def start_server(tmp_path: Path, db_url: str | None = None, env: dict | None = None, args=(),
-                 timeout: float = 90) -> Served:
-    """Start ``toolkit serve`` and wait until it prints its URLs."""
-    port = free_port()
-    token = secrets.token_hex(16)
+                 timeout: float = 90, port: int | None = None, token: str | None = None) -> Served:
+    """Start ``toolkit serve`` and wait until it prints its URLs.
+
+    ``port`` and ``token``: those of a server started before, to start it again (after a
+    crash) where its students' pages are; each start keeps a log of its own."""
+    # A given port must be the one served: Jupyter would otherwise move to the next free one.
+    fixed = ["--ServerApp.port_retries=0"] if port else []
+    port = port or free_port()
+    token = token or secrets.token_hex(16)
     db_url = db_url or f"sqlite:///{tmp_path / 'served.db'}"
     log_path = tmp_path / f"serve-{port}.log"
+    again = 1
+    while log_path.exists():
+        again += 1
+        log_path = tmp_path / f"serve-{port}-{again}.log"
     full_env = {**os.environ, "JUPYTER_TOKEN": token, "TOOLKIT_DB_URL": db_url, "PYTHONUNBUFFERED": "1",
                 "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
                 "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"), **(env or {})}
     log = open(log_path, "wb")
     process = subprocess.Popen([sys.executable, "-m", "toolkit.cli", "serve", "--host", "127.0.0.1",
-                                "--port", str(port), "--no-browser", *args],
+                                "--port", str(port), "--no-browser", *fixed, *args],
                                stdout=log, stderr=subprocess.STDOUT, env=full_env, cwd=ROOT)
     served = Served(process, f"http://127.0.0.1:{port}/", token, db_url, {}, log_path)
     deadline = time.monotonic() + timeout

@@ -1,8 +1,8 @@
 """Trends at scale: thousands of sessions through ``toolkit demo``, then the trends page's
 refresh on a filter change, on SQLite and on PostgreSQL.
 
-Run (PostgreSQL at postgresql://postgres@127.0.0.1:5432, trust auth; this script creates and
-drops its own database ``toolkit_bench_trends`` there, never touching ``test``)::
+Run (PostgreSQL at postgresql://postgres@127.0.0.1:5432, trust auth; this script drops and
+re-creates its own database ``toolkit_bench_trends`` there, never touching ``test``)::
 
     python benchmarks/trends.py                       # 5,750 sessions (~2.5M answers), both backends, 3 passes
     python benchmarks/trends.py --quick               # 300 sessions, both backends, 1 pass

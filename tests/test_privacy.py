@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from support.content import fixture_dirs
-from support.server import start_server
+from support.server import Phone, start_server, toolkit_server_config
 from toolkit.content import Library, resolve_plan
 from toolkit.store import Store
 
@@ -142,3 +142,31 @@ def test_the_server_log_keeps_no_address_browser_or_device_token(run):
     for secret in forbidden_strings(secrets) + ["127.0.0.1"]:
         assert secret not in log if secret != "127.0.0.1" else secret not in after, secret
     assert "Traceback" not in log
+
+
+class TestAnotherExtensionsLogger:
+    """JupyterHub's single-user server sets a request logger of its own as it loads, one that
+    logs each client's (forwarded) address; the toolkit wraps whatever logger it finds when
+    the server starts, so students stay out of it."""
+
+    @pytest.fixture
+    def jp_server_config(self, sqlite_url):
+        return toolkit_server_config(sqlite_url)
+
+    async def test_a_logger_set_after_the_toolkit_never_sees_a_student(self, jp_serverapp, jp_fetch):
+        seen = []
+
+        def hub_logger(handler):
+            seen.append((handler.request.path, handler.request.remote_ip))
+
+        jp_serverapp.web_app.settings["log_function"] = hub_logger
+        toolkit_app = next(iter(jp_serverapp.extension_manager.extension_apps["toolkit"]))
+        await toolkit_app._start_jupyter_server_extension(jp_serverapp)
+
+        phone = Phone(jp_fetch)
+        await phone.get("toolkit/join")
+        await phone.get("toolkit/api/sessions/ZZZZZZZ")
+        await phone.get("")  # the bare address: Jupyter's handler, no login
+        assert seen == [], "no request without a login reached the other logger"
+        assert (await jp_fetch("api", "status")).code == 200  # staff, with the token
+        assert [path for path, _ in seen] == [jp_serverapp.base_url + "api/status"]

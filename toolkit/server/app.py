@@ -12,6 +12,7 @@ import socket
 from urllib.parse import quote, urlencode
 
 from jupyter_server.extension.application import ExtensionApp
+from jupyter_server.log import log_request
 from jupyter_server.serverapp import ServerApp
 from jupyter_server.utils import url_path_join
 from traitlets import Bool, Float, Unicode, default
@@ -19,7 +20,7 @@ from traitlets.config import Config
 
 from .. import config
 from . import routes
-from .base import keep_addresses_out_of, private_log_function
+from .base import is_private, keep_addresses_out_of, private_log_function
 from .context import Context
 
 FACILITATOR_NOTEBOOK = "facilitator.ipynb"
@@ -69,6 +70,12 @@ class ToolkitApp(ExtensionApp):
         self.handlers.extend(routes.handlers(self.context))
 
     async def _start_jupyter_server_extension(self, serverapp):
+        settings = serverapp.web_app.settings
+        if not is_private(settings.get("log_function")):
+            # An extension that loaded after this one set a request logger of its own (JupyterHub's
+            # single-user server does, and it logs each client's forwarded address): wrap it too.
+            settings["log_function"] = private_log_function(settings.get("log_function") or log_request,
+                                                            self.context.prefix)
         urls = server_urls(serverapp)
         self.context.public_origin = urls["origin"]
         export_join_url(urls["Students join at"])

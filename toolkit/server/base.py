@@ -317,7 +317,13 @@ def private_log_function(original, prefix: str):
         method = logger.debug if status < 400 else logger.warning if status < 500 else logger.error
         method("%d %s %s %.2fms", status, handler.request.method, path, 1000.0 * handler.request.request_time())
 
+    log_request.private = True
     return log_request
+
+
+def is_private(log_function) -> bool:
+    """Whether a request logger is the toolkit's (or wraps it)."""
+    return bool(getattr(log_function, "private", False))
 
 
 def _logged_in(handler) -> bool:

@@ -470,3 +470,30 @@ def test_behind_a_proxy_each_phone_has_its_own_budget_of_wrong_codes(served):
             assert client.get("toolkit/api/sessions/ZZZZZZZ", headers=one).status_code == 404
         assert client.get("toolkit/api/sessions/ZZZZZZZ", headers=one).status_code == 429
         assert client.get("toolkit/api/sessions/ZZZZZZZ", headers=other).status_code == 404
+
+
+@pytest.mark.slow
+def test_a_password_set_with_jupyter_server_password_is_the_only_way_in(tmp_path):
+    """docs/deploy.md: ``jupyter server password`` then ``--IdentityProvider.token=''``."""
+    from jupyter_server.auth.security import set_password
+    config = tmp_path / "jupyter-config"
+    config.mkdir()
+    set_password("a long class password", config_file=str(config / "jupyter_server_config.json"))
+    served = start_server(tmp_path, args=["--IdentityProvider.token="])
+    try:
+        assert "token=" not in served.lines["Facilitator dashboard"]
+        with httpx.Client(base_url=served.base_url, timeout=20, follow_redirects=False) as staff:
+            assert staff.get("api/kernels").status_code == 403
+            assert staff.get("api/kernels", params={"token": served.token}).status_code == 403, "no token works"
+            login = staff.get("login")
+            assert login.status_code == 200
+            xsrf = staff.cookies["_xsrf"]
+            wrong = staff.post("login", data={"_xsrf": xsrf, "password": "guess"})
+            assert wrong.status_code == 401 and staff.get("api/kernels").status_code == 403
+            right = staff.post("login", data={"_xsrf": xsrf, "password": "a long class password"})
+            assert right.status_code == 302
+            assert staff.get("api/kernels").status_code == 200
+        with httpx.Client(base_url=served.base_url, timeout=20) as phone:
+            assert phone.get("toolkit/join").status_code == 200
+    finally:
+        served.stop()

@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 DOC = json.loads((Path(__file__).resolve().parent.parent / "toolkit" / "server" / "openapi.json").read_text())
 OPERATIONS = [(path, method.upper()) for path, item in DOC["paths"].items() for method in item
               if method in ("get", "post", "put", "patch", "delete") and path != "/toolkit/api/openapi.json"]
-EXAMPLES = 40
+EXAMPLES = 30
 # The fuzzer is one address and one device; the limits that would stop it after a few
 # dozen requests have tests of their own (test_server_api, test_boundaries).
 UNLIMITED = ["--ToolkitApp.wrong_codes_per_minute=1000000", "--ToolkitApp.answers_per_second=1000000",

@@ -163,7 +163,7 @@ def test_a_good_database_passes_the_full_read(tmp_path, programme):
 
 # -- content files ------------------------------------------------------------------------
 
-def cuts(text: str, count: int = 24) -> list[int]:
+def cuts(text: str, count: int = 12) -> list[int]:
     """Places to cut a file: spread through it, and inside its first quoted string."""
     step = max(1, len(text) // count)
     places = list(range(step, len(text) - 1, step))

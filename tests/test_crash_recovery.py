@@ -111,10 +111,20 @@ class Stream(threading.Thread):
             self.stop.wait((self.retry_ms or 3000) / 1000)
 
 
+@pytest.fixture
+def servers():
+    """Every server a test starts, stopped afterwards whatever happened."""
+    started = []
+    yield started
+    for server in started:
+        server.stop(kill=True)
+
+
 def test_a_killed_server_loses_no_acknowledged_answer_and_its_students_carry_on(tmp_path, browser, programme,
-                                                                                artifacts):
+                                                                                artifacts, servers):
     from playwright.sync_api import expect
     served = start_server(tmp_path)
+    servers.append(served)
     store = Store(served.db_url)
     session = store.start_session(programme)
     activity = next(a for a in session.activities if a.kind == "sort")
@@ -146,6 +156,7 @@ def test_a_killed_server_loses_no_acknowledged_answer_and_its_students_carry_on(
         page.locator("main .choices button").first.click()
         served = start_server(tmp_path, db_url=served.db_url, port=urlparse(served.base_url).port,
                               token=served.token)
+        servers.append(served)
         restarted_at = time.monotonic()
         wait_for(lambda: all(sum(1 for *_, when in p.acked if when > restarted_at) >= 10 for p in phones),
                  timeout=60, what="answers after the restart")
@@ -185,4 +196,3 @@ def test_a_killed_server_loses_no_acknowledged_answer_and_its_students_carry_on(
     assert re.search(r"^Students join at: ", served.log(), re.M)
     context.close()
     store.close()
-    served.stop()

@@ -54,6 +54,23 @@ class Conflict(ToolkitError):
     kind = "conflict"
 
 
+class Forbidden(ToolkitError):
+    status = 403
+    kind = "forbidden"
+
+
+class TooLarge(ToolkitError):
+    """A request body over the server's limit, refused before it is read."""
+
+    status = 413
+    kind = "too_large"
+
+
+class UnsupportedMediaType(ToolkitError):
+    status = 415
+    kind = "unsupported_media_type"
+
+
 class TooManyRequests(ToolkitError):
     status = 429
     kind = "too_many_requests"

@@ -19,7 +19,7 @@ from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from tornado import httputil, web
 from tornado.log import access_log, app_log, gen_log
 
-from ..errors import BadRequest, NotFound, ToolkitError, TooManyRequests
+from ..errors import BadRequest, Forbidden, NotFound, ToolkitError, TooLarge, TooManyRequests, UnsupportedMediaType
 
 DEVICE_COOKIE = "toolkit_device"
 DEVICE_MAX_AGE = 12 * 3600  # outlives a school day's workshop, not the week
@@ -30,21 +30,6 @@ JSON_DEPTH = 8
 # Nothing on a student page comes from elsewhere, runs inline, or may frame it.
 STUDENT_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-
-
-class Forbidden(ToolkitError):
-    status = 403
-    kind = "forbidden"
-
-
-class TooLarge(ToolkitError):
-    status = 413
-    kind = "too_large"
-
-
-class UnsupportedMediaType(ToolkitError):
-    status = 415
-    kind = "unsupported_media_type"
 
 
 _KINDS = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 409: "conflict",

@@ -11,6 +11,7 @@ from . import rules
 from .loader import in_order, read_yaml, structure_problems
 from .models import Deck, Help, Plan, PollBank
 from .programme import Programme
+from .wording import wording_problems
 
 _MODEL_TYPES = {"deck": Deck, "polls": PollBank, "plan": Plan, "help": Help}
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -133,6 +134,17 @@ class Library:
     def ids(self, kind: str) -> list[str]:
         return [m.id for m in self._valid(kind)]
 
+    def helps(self) -> dict[str, Help]:
+        """Every valid help file by region id (files given to ``with_files`` first)."""
+        found = {}
+        for path in self.paths("help"):
+            examined = examine(path)
+            if examined.ok and isinstance(examined.model, Help) and examined.model.id not in found:
+                found[examined.model.id] = examined.model
+                self._paths.setdefault(("help", examined.model.id), str(path))
+        found.update({ident: m for (kind, ident), m in self._extra.items() if kind is Help})
+        return found
+
     def plans(self) -> list[Plan]:
         return self._valid("plan")
 
@@ -167,9 +179,18 @@ def check_files(paths: list[str | Path], library: Library | None = None) -> dict
     valid = [f.model for f in found if f.ok and not isinstance(f.model, Plan)]
     broken = {(f.kind, f.ident): f.path for f in found if not f.ok and f.kind in ("deck", "polls") and f.ident}
     library = (library or Library()).with_files(valid, broken)
+    helps = library.helps()
+    given = {f.model.id: f.path for f in found if f.ok and isinstance(f.model, Help)}
+    help_dicts = {region: h.model_dump(mode="json") for region, h in helps.items()}
+    sources = {region: given.get(region) or library.path_of("help", region) or f"data/help/{region}.yaml"
+               for region in helps}
     for f in found:
-        if f.kind == "plan" and isinstance(f.data, dict):
-            results[f.path] = in_order(results[f.path] + _plan_rules(f.data, f.at, library))
+        if not isinstance(f.data, dict):
+            continue
+        extra = wording_problems(f.data, f.at) + rules.check_help_text(f.data, f.at, help_dicts, sources)
+        if f.kind == "plan":
+            extra += _plan_rules(f.data, f.at, library)
+        results[f.path] = in_order(results[f.path] + extra)
     return results
 
 
@@ -185,8 +206,32 @@ def _plan_rules(data: dict, at, library: Library) -> list[Problem]:
     return rules.check_plan(data, at, deck, polls, helps, broken)
 
 
-def resolve_plan(plan: str | Path | Plan, library: Library | None = None) -> Programme:
-    """A plan (path, id or model) with its deck, poll bank and help resolved and checked."""
+def region_for(plan: Plan | dict | None = None, chosen: str | None = None) -> str:
+    """The help region a session of ``plan`` uses: the one chosen at start, else the one the
+    plan pins, else the configured one (``help_region``, UK by default)."""
+    if chosen:
+        return chosen
+    settings = plan.settings.model_dump() if isinstance(plan, Plan) else ((plan or {}).get("settings") or {})
+    return settings.get("help_region") or config.get("help_region")
+
+
+def find_help(region: str, library: Library | None = None) -> Help:
+    """The help file of a region, or NotFound naming the regions there are."""
+    library = library or Library()
+    found = library.find("help", region)
+    if found is None:
+        if library.broken("help", region):
+            raise ContentError(load_problems(library.broken("help", region)))
+        known = ", ".join(sorted(library.ids("help"))) or "none"
+        raise NotFound(f"no help file for region {region!r} (have: {known})")
+    return found
+
+
+def resolve_plan(plan: str | Path | Plan, library: Library | None = None, help_region: str | None = None) -> Programme:
+    """A plan (path, id or model) with its deck, poll bank and help resolved and checked.
+
+    ``help_region`` chooses the help shown to students (see ``region_for`` for the default).
+    """
     library = library or Library()
     if isinstance(plan, Plan):
         model = plan
@@ -215,7 +260,7 @@ def resolve_plan(plan: str | Path | Plan, library: Library | None = None) -> Pro
         raise ContentError(in_order(problems))
     deck = library.find("deck", model.deck)
     polls = library.find("polls", model.polls) if model.polls else None
-    help_ = library.find("help", model.settings.help_region)
+    help_ = find_help(region_for(model, help_region), library)
     return Programme.from_models(model, deck, polls, help_)
 
 

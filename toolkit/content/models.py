@@ -145,7 +145,8 @@ class Settings(Strict):
     questions_box: bool = False
     questions_prompt: Id | None = None
     show_results_live: bool = False
-    help_region: Id = "uk"
+    # None: the session's help region decides (chosen at start, else the configured one).
+    help_region: Id | None = None
 
 
 class SlideActivity(Strict):
@@ -204,11 +205,13 @@ class Plan(Strict):
 
 
 class HelpResource(Strict):
+    id: Id | None = None  # what slides and options name it by: {help:childline}
     name: ShortText
     detail: _text(160) | None = None
     phone: Annotated[str, StringConstraints(pattern=r"^[0-9 +()-]{2,20}$")] | None = None
     url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=200)] | None = None
     text: _text(160) | None = None
+    panel: bool = True  # shown in the help panel on every student screen; false: on help slides only
 
 
 class Help(Strict):

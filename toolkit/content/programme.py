@@ -1,7 +1,9 @@
 """What a session runs: a plan with its deck, poll bank and help, frozen as plain data.
 
 A session stores ``Programme.snapshot()`` when it starts and rebuilds the programme from
-it, so results stay readable after the files change. The programme knows each activity's
+it, so results stay readable after the files change. The snapshot keeps the help file of
+the session's region; help placeholders in slides and polls (``{help:childline}``, see
+``toolkit.content.helptext``) are filled from it whenever the programme is built. The programme knows each activity's
 id, what a student may answer, and what may be shown before and after reveal.
 """
 
@@ -9,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..errors import Invalid
+from ..errors import ContentError, Invalid, Problem
+from . import helptext
 from .models import Deck, Help, Plan, PollBank, activity_id
 from .vocab import MODELS, NOT_SURE, SIGNS
 
@@ -54,17 +57,44 @@ class Programme:
     def from_snapshot(cls, snap: dict) -> "Programme":
         prog = cls(plan=snap["plan"], deck=snap["deck"], polls=snap.get("polls"), help=snap.get("help"))
         prog._cards = {c["id"]: c for c in prog.deck["cards"]}
-        prog._questions = {q["id"]: q for q in (prog.polls or {}).get("questions", [])}
+        prog._questions = {q["id"]: prog._filled_question(q) for q in (prog.polls or {}).get("questions", [])}
         for i, raw in enumerate(prog.plan["activities"]):
             prog.activities.append(prog._activity(i, raw))
         prog._by_id = {a.id: a for a in prog.activities}
         return prog
 
+    def with_help(self, help_: dict | Help | None) -> "Programme":
+        """The same plan, deck and poll bank with another region's help (checked: ContentError)."""
+        if isinstance(help_, Help):
+            help_ = help_.model_dump(mode="json")
+        return Programme.from_snapshot({**self.snapshot(), "help": help_})
+
+    @property
+    def help_region(self) -> str | None:
+        return (self.help or {}).get("id")
+
+    def _fill(self, text, where: str):
+        try:
+            return helptext.render(text, self.help)
+        except helptext.MissingHelp as exc:
+            raise ContentError([Problem(self.plan.get("id") or "plan", exc.message, item=where)]) from None
+
+    def _filled_question(self, q: dict) -> dict:
+        where = f"question {q['id']!r}"
+        out = {**q, "text": self._fill(q["text"], where)}
+        if q.get("note"):
+            out["note"] = self._fill(q["note"], where)
+        if q.get("options"):
+            out["options"] = [{**o, "label": self._fill(o["label"], where)} for o in q["options"]]
+        return out
+
     def _activity(self, index: int, raw: dict) -> Activity:
         kind = raw["kind"]
         aid = activity_id(_Obj(raw))
         if kind == "slide":
-            return Activity(index, aid, kind, raw["title"], raw["minutes"], body=raw["body"])
+            where = f"activity {aid!r}"
+            return Activity(index, aid, kind, self._fill(raw["title"], where), raw["minutes"],
+                            body=self._fill(raw["body"], where))
         if kind == "card":
             card = self._cards[raw["card"]]
             return Activity(index, aid, kind, f"{card['character']}, {card['age']}", raw["minutes"],
@@ -222,7 +252,8 @@ class Programme:
         return out
 
     def help_resources(self) -> dict | None:
-        return self.help
+        """The help shown on every student screen (resources kept for help slides left out)."""
+        return helptext.panel(self.help)
 
 
 class _Obj:

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections import Counter
 
 from ..errors import Problem
+from . import helptext
 from .models import Deck, PollBank, activity_id
 from .vocab import DEFAULT_CATEGORIES
+from .wording import student_fields
 
 
 class Located:
@@ -203,7 +205,7 @@ def check_plan(data: dict, at: Located, deck: Deck | None, polls: PollBank | Non
         if prompt not in questions or questions[prompt].type != "text":
             problems.append(at.problem(("settings", "questions_prompt"),
                                        f"no text question {prompt!r} in poll bank {polls_id!r}", "questions_prompt"))
-    region = settings.get("help_region", "uk")
+    region = settings.get("help_region")
     if helps is not None and isinstance(region, str) and region not in helps:
         problems.append(at.problem(("settings", "help_region"),
                                    f"no help file for region {region!r} "
@@ -212,10 +214,54 @@ def check_plan(data: dict, at: Located, deck: Deck | None, polls: PollBank | Non
 
 
 def check_help(data: dict, at: Located) -> list[Problem]:
-    problems = []
+    problems = _duplicates(data, "resources", at)
     for i, r in _items(data, "resources"):
         if not (r.get("phone") or r.get("url") or r.get("text")):
             problems.append(at.problem(("resources", i), "a resource needs a phone, url or text", "phone"))
+    if _items(data, "resources") and not any(r.get("panel", True) is not False for _, r in _items(data, "resources")):
+        problems.append(at.problem(("resources",), "every resource has panel: false, so the help panel on "
+                                   "every student screen would be empty", "resources"))
+    return problems
+
+
+def check_help_text(data: dict, at: Located, helps: dict[str, dict], sources: dict[str, str]) -> list[Problem]:
+    """Help in a poll bank's or plan's student-facing text follows the session's help region.
+
+    Each placeholder must be filled by every help file the text can be shown with (the
+    region a plan pins, else every region there is), and no help number may be written out
+    where a placeholder would let the region decide. ``helps`` maps region to help file
+    (as a dict), ``sources`` region to the file's path, for the messages.
+    """
+    kind = data.get("kind")
+    if kind not in ("polls", "plan"):
+        return []
+    pinned = ((data.get("settings") or {}) if isinstance(data.get("settings"), dict) else {}).get("help_region")
+    regions = [pinned] if kind == "plan" and isinstance(pinned, str) and pinned in helps else sorted(helps)
+    phones = {}
+    for region in sorted(helps):
+        for r in helps[region].get("resources", []):
+            if r.get("phone"):
+                phones.setdefault(r["phone"].replace(" ", ""), (r["phone"], r.get("id")))
+    problems = []
+    for path, text, _ in student_fields(data, kind):
+        field = next(p for p in reversed(path) if isinstance(p, str))
+        for bad in helptext.malformed(text):
+            problems.append(at.problem(path, f"{bad} is not a help placeholder: write {{help}}, {{help:ID}} or "
+                                             "{help:ID.phone} with a resource id from the help files", field))
+        if field == "label" and "{help}" in (text or ""):
+            problems.append(at.problem(path, "{help} lists every help resource on lines of its own: use it in a "
+                                             "slide, and {help:ID} in an option", field))
+        for region in regions:
+            try:
+                helptext.render(text, helps[region])
+            except helptext.MissingHelp as exc:
+                problems.append(at.problem(path, f"{exc.message} ({sources.get(region, region)})", field))
+        for number in helptext.literal_numbers(text, {d: p for d, (p, _) in phones.items()}):
+            ident = phones[number.replace(" ", "")][1]
+            use = f"{{help:{ident}.phone}} or {{help:{ident}}}" if ident else "a {help:ID} placeholder"
+            problems.append(at.problem(path, f"writes the help number {number} into the text, so a session run "
+                                             f"for another region would show it: write {use} instead, and the "
+                                             "session's help region fills it in", field))
     return problems
 
 

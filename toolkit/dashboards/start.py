@@ -12,6 +12,7 @@ from typing import Callable
 import ipywidgets as W
 
 from ..content import Library, check_files, load_file, resolve_plan
+from ..content.library import find_help, region_for
 from ..content.models import Plan
 from ..content.vocab import AGE_BANDS
 from ..errors import ToolkitError
@@ -41,6 +42,11 @@ class StartPanel:
 
         self.plan = W.Dropdown(description="Plan", options=self._plan_options())
         self.plan_info = W.HTML()
+        self._helps = library.helps()
+        self.region = W.Dropdown(description="Help for", options=[
+            (h.region, ident) for ident, h in sorted(self._helps.items(), key=lambda kv: kv[1].region)])
+        self.region_info = W.HTML("<span class='tk-muted tk-small'>the helplines every student screen shows"
+                                  "</span>")
         self.upload = W.FileUpload(accept=".yaml,.yml", multiple=True, description="Upload a plan…",
                                    layout=W.Layout(width="auto"))
         self.upload_result = W.HTML()
@@ -51,10 +57,10 @@ class StartPanel:
         self.message = W.HTML()
         self.resume_list = W.VBox()
 
-        self.plan.observe(lambda _: self._show_plan(), "value")
+        self.plan.observe(lambda _: self._plan_changed(), "value")
         self.upload.observe(self._upload_changed, "value")
         self.start_button.on_click(lambda _: self.start())
-        self._show_plan()
+        self._plan_changed()
 
         order = ["organisation", "group", "age_band", "setting", "facilitator"]
         labels = W.GridBox([self.labels[name] for name in order])
@@ -63,6 +69,7 @@ class StartPanel:
                                           "bank if they are new</span>")])
         start = W.VBox([
             W.HTML("<h2>Start a session</h2>"), self.plan, self.plan_info, upload, self.upload_result,
+            row([self.region, self.region_info]),
             W.HTML("<h3>About the group <span class='tk-muted tk-small'>(optional: describe the group, never a "
                    "student)</span></h3>"),
             labels, self.start_button, self.message])
@@ -78,6 +85,17 @@ class StartPanel:
         shipped = [(_plan_label(p), p.id) for p in self._shipped.values()]
         uploaded = [(f"Uploaded: {_programme_label(prog)}", key) for key, prog in self._uploaded.items()]
         return uploaded + shipped
+
+    def _plan_changed(self) -> None:
+        self._show_plan()
+        value = self.plan.value
+        if value is None:
+            return
+        plan = self._uploaded[value].plan if value.startswith(UPLOAD_VALUE) else self._shipped[value]
+        # The region the plan pins, else the configured one; the facilitator may change it.
+        region = region_for(plan)
+        if region in self._helps:
+            self.region.value = region
 
     def _show_plan(self) -> None:
         value = self.plan.value
@@ -96,13 +114,16 @@ class StartPanel:
         self.plan_info.value = f"<p class='tk-small'>{' '.join(b for b in bits if b)}</p>"
 
     def selected_programme(self):
-        """The chosen plan resolved with its deck, poll bank and help (ContentError if broken)."""
+        """The chosen plan resolved with its deck, poll bank and the chosen region's help
+        (ContentError if broken)."""
         value = self.plan.value
         if value is None:
             raise ToolkitError("choose a plan, or upload one")
+        region = self.region.value
         if value.startswith(UPLOAD_VALUE):
-            return self._uploaded[value]
-        return resolve_plan(self._shipped[value], self.library)
+            programme = self._uploaded[value]
+            return programme if region is None else programme.with_help(find_help(region, self.library))
+        return resolve_plan(self._shipped[value], self.library, help_region=region)
 
     # -- uploads ----------------------------------------------------------------------
     def _upload_changed(self, change) -> None:

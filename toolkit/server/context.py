@@ -31,7 +31,7 @@ BUILTIN_HELP = {
     "intro": "This is anonymous, so nobody here knows who you are or can help you through this app. "
              "To get help, talk to an adult you trust, or call:",
     "resources": [
-        {"name": "Childline", "detail": "Free, 24 hours", "phone": "0800 1111"},
+        {"name": "Childline", "detail": "Free for anyone under 19", "phone": "0800 1111"},
         {"name": "NSPCC", "detail": "Helpline for anyone worried about a child", "phone": "0808 800 5000"},
         {"name": "Police", "detail": "If someone is in immediate danger", "phone": "999"},
     ],
@@ -47,7 +47,10 @@ def default_help(region: str | None = None) -> dict:
     except Exception:  # a broken help file must not take the join page down
         log.warning("toolkit: could not read help for region %r; using the built-in UK help", region)
         found = None
-    return found.model_dump(mode="json", exclude_none=True) if found is not None else dict(BUILTIN_HELP)
+    if found is None:
+        return dict(BUILTIN_HELP)
+    from ..content.helptext import panel
+    return panel(found.model_dump(mode="json", exclude_none=True))
 
 
 class Asset:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import config
 from ..content import Library, Programme, resolve_plan
+from ..content.library import find_help
 from ..content.models import Plan
 from ..errors import Conflict, Invalid, NotFound
 from . import answers
@@ -98,9 +99,14 @@ class Store:
         return snapshot_id
 
     # -- sessions -----------------------------------------------------------------
-    def start_session(self, plan: str | Path | Plan | Programme, **labels) -> Session:
+    def start_session(self, plan: str | Path | Plan | Programme, help_region: str | None = None,
+                      **labels) -> Session:
         """Start a session of a plan (a path, a plan id, or a loaded plan), in the lobby.
 
+        ``help_region`` names the help file (``data/help/<region>.yaml``) whose resources
+        every student screen shows and whose numbers fill the plan's help placeholders; by
+        default the region the plan pins, else the configured ``help_region``. A resolved
+        ``Programme`` keeps the help it was resolved with unless a region is given.
         ``labels`` are the optional group labels: organisation, group, age_band, setting,
         facilitator. They describe the group, never a student.
         """
@@ -115,7 +121,10 @@ class Store:
                 if len(value) > LABEL_MAX:
                     raise Invalid(f"the {name} label is at most {LABEL_MAX} characters", where=name)
             clean[name] = value or None
-        programme = plan if isinstance(plan, Programme) else resolve_plan(plan, Library())
+        if isinstance(plan, Programme):
+            programme = plan if help_region is None else plan.with_help(find_help(help_region).model_dump(mode="json"))
+        else:
+            programme = resolve_plan(plan, Library(), help_region=help_region)
         for attempt in range(20):
             stamp = now()
             try:

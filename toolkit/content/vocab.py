@@ -4,8 +4,9 @@ Facilitators write their own decks, but trends compare cards across decks by mod
 sign, so these lists are fixed here rather than per deck.
 """
 
-# The five models of child sexual exploitation described in the seed material, plus
-# "none" for cards that show a healthy relationship.
+# The five models of child sexual exploitation described in the seed material; criminal
+# exploitation (county lines), which overlaps with them; pressure or control inside a
+# relationship, which is harmful but is not exploitation; and "none" for healthy cards.
 MODELS: dict[str, str] = {
     "none": "None (healthy)",
     "boyfriend_girlfriend": "Boyfriend/girlfriend or best-friend grooming",
@@ -13,7 +14,12 @@ MODELS: dict[str, str] = {
     "opportunistic": "Inappropriate relationships (opportunistic)",
     "peer": "Peer exploitation",
     "organised": "Organised exploitation",
+    "criminal": "Criminal exploitation (county lines)",
+    "harmful_relationship": "Pressure or control in a relationship",
 }
+
+# The models of child sexual exploitation itself, from the seed material.
+CSE_MODELS: tuple[str, ...] = ("boyfriend_girlfriend", "online", "opportunistic", "peer", "organised")
 
 SIGNS: dict[str, str] = {
     "something_in_return": "Something given in return",
@@ -30,6 +36,9 @@ SIGNS: dict[str, str] = {
     "controlling": "Controlling or jealous behaviour",
     "gifts_flattery": "Gifts, compliments or flattery",
     "bring_friends": "Asked to bring friends",
+    "debt": "A debt used to control them",
+    "carrying": "Made to carry or deliver things",
+    "no_consent": "No free, clear yes",
 }
 
 AGE_BANDS: tuple[str, ...] = ("11-13", "14-16", "17-18")

@@ -52,6 +52,7 @@ class _Rule:
     message: str
     negatable: bool = False  # skip the match when a negation sits just before it or in it
     names: bool = False      # the pattern's group "who" must be a young person's name
+    question: bool = False   # only in a question: "the adults who use them are to blame" is fine
 
 
 def _rule(pattern: str, message: str, **kw) -> _Rule:
@@ -73,9 +74,11 @@ RULES: tuple[_Rule, ...] = (
           "uses the power gap."),
     _rule(r"\b(?:is|was|isn['’]t|wasn['’]t)\s+(?:it\s+)?(?:(?:[A-Z][a-z]+['’]s)|her|his|their)\s+(?:own\s+)?fault\b",
           "invites the class to weigh up whether it is the young person's fault; it never is.", negatable=True),
-    _rule(r"\b(?:partly|also|a\s+bit|in\s+part|equally)\s+(?:to\s+blame|at\s+fault|responsible)\b"
-          r"|\b(?:is|was|are|were)\s+(?:\w+\s+)?(?:to\s+blame|at\s+fault)\b",
-          "invites blame; a young person who is exploited is never to blame.", negatable=True),
+    _rule(r"\b(?:partly|also|a\s+bit|in\s+part|equally)\s+(?:to\s+blame|at\s+fault|responsible)\b",
+          "shares out the blame; a young person who is exploited is never to blame.", negatable=True),
+    _rule(r"\b(?:is|was|are|were)\s+(?:\w+\s+)?(?:to\s+blame|at\s+fault)\b",
+          "invites the class to find someone to blame, and the young person is the one in the story; they "
+          "are never to blame.", negatable=True, question=True),
     _rule(r"\bwhy\s+(?:didn['’]t|did\s+not|doesn['’]t|does\s+not|don['’]t|won['’]t|wouldn['’]t|couldn['’]t|"
           r"hasn['’]t)\s+" + _NAME,
           "asks why the young person did not act; fear, threats and feelings for the exploiter make that hard. "
@@ -119,12 +122,20 @@ def blaming_phrases(text: str, names: tuple[str, ...] | list[str] = ()) -> list[
                 who = match.group("who")
                 if who.lower() in _NOT_NAMES or not (who.lower() in known or who[:1].isupper()):
                     continue
+            if rule.question and not _in_question(text, match):
+                continue
             if rule.negatable:
                 before = text[max(0, match.start() - 12):match.start()]
                 if _NEGATION.search(match.group(0)) or _NEGATION.search(before):
                     continue
             found.append(Finding(match.group(0), rule.message))
     return sorted(found, key=lambda f: text.find(f.phrase))
+
+
+def _in_question(text: str, match: re.Match) -> bool:
+    """Whether the sentence holding the match ends with a question mark."""
+    end = re.search(r"[.!?](?:\s|$)", text[match.end():])
+    return bool(end) and end.group(0)[0] == "?"
 
 
 # -- applying the rule to a content file --------------------------------------------------

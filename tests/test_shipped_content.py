@@ -28,8 +28,10 @@ CONTENT_FILES = sorted(
 
 MAIN_DECK = DECKS / "healthy-or-exploitative.yaml"
 ONLINE_DECK = DECKS / "online-safety.yaml"
+CRIMINAL_DECK = DECKS / "criminal-exploitation.yaml"
+IMAGES_DECK = DECKS / "images-and-sextortion.yaml"
 CORE_POLLS = POLLS / "core-measures.yaml"
-EXPLOITATION_MODELS = [m for m in vocab.MODELS if m != "none"]
+EXPLOITATION_MODELS = list(vocab.CSE_MODELS)
 MAX_MEDIAN_GRADE = 7
 
 
@@ -183,7 +185,8 @@ def test_core_measures():
     option_ids = {o["id"] for o in help_who["options"]}
     assert set(help_who["answer"]) < option_ids, "there is a distractor that is not an answer"
     labels = " ".join(o["label"] for o in help_who["options"])
-    for needle in ("Childline", "NSPCC", "trusted adult", "999"):
+    # Help lines come from the session's help region, never written out.
+    for needle in ("{help:childline}", "trusted adult", "{help:emergency.phone}"):
         assert needle in labels
     distractors = option_ids - set(help_who["answer"])
     assert any("nobody" in d for d in distractors)
@@ -217,13 +220,13 @@ def test_plan_measures_change_and_adds_up(path):
 
     slides = [a for a in activities if a["kind"] == "slide"]
     assert slides and slides[0] is activities[0], "a plan opens with its ground rules"
-    help_slides = [s for s in slides if "0800 1111" in s["body"]]
-    assert help_slides, "a plan has a where-to-get-help slide"
-    for number in ("0800 1111", "0808 800 5000", "999"):
-        assert number in help_slides[0]["body"]
+    help_slides = [s for s in slides if s["id"] == "where-to-get-help"]
+    assert help_slides and "{help}" in help_slides[0]["body"], \
+        "a plan has a where-to-get-help slide listing the session's help region"
+    assert activities[-1] is help_slides[0], "the last thing a student sees is where to get help"
 
     settings = plan.get("settings", {})
-    assert (HELP / f"{settings.get('help_region', 'uk')}.yaml").exists()
+    assert "help_region" not in settings, "a shipped plan does not pin a help region: the session chooses"
     if settings.get("questions_box"):
         prompt = settings.get("questions_prompt")
         questions = {q["id"]: q for q in _polls()[plan["polls"]]["questions"]}
@@ -319,6 +322,7 @@ def _student_facing() -> list[tuple[str, str]]:
     texts = [(f"card {c['id']}", c["text"]) for _, c in _all_cards()]
     for bank in _polls().values():
         texts += [(f"question {q['id']}", q["text"]) for q in bank["questions"]]
+        texts += [(f"question-note {q['id']}", q["note"]) for q in bank["questions"] if q.get("note")]
     for path in _plan_paths():
         texts += [(f"{path.stem} slide {a['id']}", a["body"])
                   for a in _yaml(path)["activities"] if a["kind"] == "slide"]
@@ -333,3 +337,170 @@ def test_student_facing_text_is_plain():
     hardest = sorted(grades.items(), key=lambda kv: -kv[1])[:5]
     assert median <= MAX_MEDIAN_GRADE, (
         f"median Flesch-Kincaid grade {median:.1f} (syllables from {source}); hardest: {hardest}")
+    # No one file may be hard to read while easy ones hold the median down.
+    by_file: dict[str, list[float]] = {}
+    for where, grade in grades.items():
+        kind = where.split()[0]
+        group = kind if kind in ("card", "question", "question-note") else where.split()[0]
+        if kind == "card":
+            group = next(d for d, c in _all_cards() if f"card {c['id']}" == where)
+        by_file.setdefault(group, []).append(grade)
+    for group, values in by_file.items():
+        assert statistics.median(values) <= MAX_MEDIAN_GRADE, f"{group}: median grade {statistics.median(values):.1f}"
+
+
+# --------------------------------------------------------------- issue 12: what a DSL signs off
+
+NEW_DECKS = [CRIMINAL_DECK, IMAGES_DECK]
+
+
+@pytest.mark.parametrize("path", NEW_DECKS, ids=lambda p: p.stem)
+def test_new_decks_are_full_and_balanced(path):
+    deck = _yaml(path)
+    cards = deck["cards"]
+    assert len(cards) >= 12
+    expected = Counter(c["expected"] for c in cards)
+    assert expected["healthy"] >= 2 and expected["warning"] >= 3 and expected["exploitative"] >= 3, expected
+    names = [c["character"] for c in cards]
+    assert len(set(names)) == len(names), "each card has its own character"
+    assert any("11-13" in c["ages"] for c in cards) or all("14-16" in c["ages"] for c in cards)
+
+
+@pytest.mark.parametrize("path,who", [
+    (CRIMINAL_DECK, {"lgbtq+": r"\bhis boyfriend\b|\bher girlfriend\b",
+                     "disabled": r"\bwheelchair\b|\bdisability\b",
+                     "care-experienced": r"\bchildren's home\b|\bfoster\b|\bin care\b"}),
+    (IMAGES_DECK, {"lgbtq+": r"\bhis boyfriend\b|\bher girlfriend\b",
+                   "care-experienced": r"\bchildren's home\b|\bfoster\b|\bin care\b"}),
+], ids=lambda v: v.stem if isinstance(v, Path) else "")
+def test_new_decks_show_diverse_young_people_at_risk_never_as_the_cause(path, who):
+    """LGBTQ+, disabled and care-experienced young people appear in risk cards, and the note says
+    who is responsible: the exploiter, never who the young person is."""
+    cards = [c for c in _yaml(path)["cards"] if c["expected"] != "healthy"]
+    for group, pattern in who.items():
+        shown = [c for c in cards if re.search(pattern, c["text"], re.I)]
+        assert shown, f"no risk card shows a {group} young person"
+        for card in shown:
+            if group != "lgbtq+":
+                assert re.search(r"not (why|the cause)|nothing to do with|never the cause|is not the cause",
+                                 card["note"]), f"{card['id']}: the note must say this is not the cause"
+    boys = sum(bool(re.search(r"\b(he|him|his)\b", c["text"])) for c in cards)
+    girls = sum(bool(re.search(r"\b(she|her)\b", c["text"])) for c in cards)
+    assert boys >= 3 and girls >= 3, (boys, girls)
+
+
+def test_every_shipped_deck_is_used_by_a_plan():
+    used = {_yaml(p)["deck"] for p in _plan_paths()}
+    assert set(_decks()) <= used, f"decks no plan uses: {set(_decks()) - used}"
+
+
+def test_the_plans_a_programme_needs():
+    plans = {p.stem: _yaml(p) for p in _plan_paths()}
+    by_deck = Counter(p["deck"] for p in plans.values())
+    assert by_deck["online-safety"] >= 1 and by_deck["criminal-exploitation"] >= 1
+    assert by_deck["images-and-sextortion"] >= 1
+    assert any(p.get("audience") == "17-18" for p in plans.values()), "a plan for 17-18 (colleges, youth work)"
+
+
+def _first_card_index(plan: dict) -> int:
+    return next(i for i, a in enumerate(plan["activities"]) if a["kind"] in ("card", "sort"))
+
+
+@pytest.mark.parametrize("path", _plan_paths(), ids=lambda p: p.stem)
+def test_plan_opens_with_confidentiality_and_a_definition(path):
+    plan = _yaml(path)
+    opening = plan["activities"][0]
+    assert opening["kind"] == "slide"
+    body = opening["body"].lower()
+    assert "anonymous" in body
+    assert "pass it on" in body and ("at risk" in body or "not safe" in body), \
+        "the opening says an adult told about a risk has to pass it on"
+    before = plan["activities"][:_first_card_index(plan)]
+    definitions = [a for a in before if a["kind"] == "slide" and a is not opening]
+    assert definitions, "a slide says what exploitation is before the first card"
+    text = " ".join(a["body"].lower() for a in definitions)
+    assert "power" in text
+    assert "given" in text or "promise" in text or "give" in text, "something given or promised in return"
+    assert re.search(r"never (the young person's|their) fault", text)
+
+
+@pytest.mark.parametrize("path", _plan_paths(), ids=lambda p: p.stem)
+def test_plan_has_time_for_a_debrief_and_the_questions_box(path):
+    plan = _yaml(path)
+    ids = {a.get("id"): a for a in plan["activities"] if a["kind"] == "slide"}
+    assert ids.get("debrief") and ids["debrief"]["minutes"] >= 1
+    assert ids.get("questions") and ids["questions"]["minutes"] >= 1
+    assert plan["settings"]["questions_box"] is True
+    assert "ask a question" in ids["questions"]["body"].lower()
+
+
+@pytest.mark.parametrize("path", _plan_paths(), ids=lambda p: p.stem)
+def test_heavy_cards_are_discussed_with_the_class_not_sorted_alone(path):
+    plan = _yaml(path)
+    deck = _decks()[plan["deck"]]
+    expected = {c["id"]: c["expected"] for c in deck["cards"]}
+    for a in plan["activities"]:
+        if a["kind"] == "sort":
+            cards = a.get("cards") or list(expected)
+            heavy = [c for c in cards if expected[c] == "exploitative"]
+            assert not heavy, f"exploitative cards belong in a card round, not the self-paced sort: {heavy}"
+
+
+def test_cards_the_issue_names_are_defensible():
+    cards = {c["id"]: c for _, c in _all_cards()}
+    nadia = cards["nadia-no-pictures"]
+    assert not re.search(r"picture|photo|image|nude", nadia["text"], re.I), \
+        "the healthy card shows a no respected without a request for images"
+    assert cards["ava-photo-in-the-chat"]["expected"] == cards["zara-group-chat"]["expected"] == "exploitative"
+    for cid in ("ava-photo-in-the-chat", "zara-group-chat"):
+        assert "harassment" in cards[cid]["note"] and "not exploitation" in cards[cid]["note"]
+    for cid in ("kai-older-best-mate", "lily-house-parties", "sofia-just-for-me"):
+        note = cards[cid]["note"]
+        assert "now" in note and "nothing has happened yet" not in note.lower(), cid
+    assert cards["ellie-school-pickups"]["model"] == "harmful_relationship"
+    assert cards["josh-picture-pressure"]["model"] == "harmful_relationship"
+
+
+def test_image_notes_give_practical_next_steps():
+    cards = {c["id"]: c for _, c in _all_cards()}
+    for cid in ("noah-picture-threat", "jack-threat-to-share", "finlay-sextortion"):
+        note = cards[cid]["note"].lower()
+        for step in ("don't pay" if cid != "jack-threat-to-share" else "don't send more", "stop replying",
+                     "keep the messages", "report remove", "ceop"):
+            assert step in note, f"{cid}: {step}"
+    for cid in ("ruby-photo-shared", "harvey-pass-it-on"):
+        assert "never view, copy or forward" in cards[cid]["note"], cid
+
+
+def test_help_files_cover_each_region():
+    helps = {p.stem: _yaml(p) for p in HELP.glob("*.yaml")}
+    assert {"uk", "scotland", "wales", "northern-ireland", "ie"} <= set(helps)
+    ids = {region: {r["id"] for r in h["resources"]} for region, h in helps.items()}
+    for region in ("uk", "scotland", "wales", "northern-ireland"):
+        assert {"childline", "nspcc", "emergency", "report-abuse", "take-down", "fearless", "police-101"} <= ids[region]
+        text = (HELP / f"{region}.yaml").read_text(encoding="utf-8")
+        for needle in ("0800 1111", "0808 800 5000", "999", "101", "ceop.police.uk", "Report Remove", "Fearless",
+                       "chat online"):
+            assert needle in text, f"{region}: {needle}"
+    uk = {r["id"]: r for r in helps["uk"]["resources"]}
+    for region in ("scotland", "wales", "northern-ireland"):
+        for r in helps[region]["resources"]:
+            if r["id"] in uk:
+                assert r.get("phone") == uk[r["id"]].get("phone") and r.get("url") == uk[r["id"]].get("url"), \
+                    f"{region}/{r['id']} differs from the UK file"
+    assert "080 880 23456" in (HELP / "wales.yaml").read_text(encoding="utf-8")
+    ie = (HELP / "ie.yaml").read_text(encoding="utf-8")
+    for needle in ("1800 66 66 66", "50101", "hotline.ie", "Tusla", "An Garda Síochána", "112"):
+        assert needle in ie, needle
+    assert "0800 1111" not in ie and "0808 800 5000" not in ie
+
+
+def test_no_student_facing_text_uses_blaming_wording():
+    from toolkit.content.wording import blaming_phrases, student_fields
+
+    found = []
+    for path in CONTENT_FILES:
+        data = _yaml(path)
+        for where, text, names in student_fields(data, data["kind"]):
+            found += [f"{path.name} {where}: {f}" for f in blaming_phrases(text, names)]
+    assert not found, "\n".join(found)

@@ -72,7 +72,8 @@ RULES: tuple[_Rule, ...] = (
           r"|\bmade\s+(?:\w+\s+){1,2}(?:an?\s+)?(?:easy\s+)?(?:target|vulnerable)\b",
           "asks what made the young person a target, as if it were about them; the exploiter chooses and "
           "uses the power gap."),
-    _rule(r"\b(?:is|was|isn['’]t|wasn['’]t)\s+(?:it\s+)?(?:(?:[A-Z][a-z]+['’]s)|her|his|their)\s+(?:own\s+)?fault\b",
+    _rule(r"\b(?:is|was|isn['’]t|wasn['’]t)\s+(?:it\s+)?(?:partly\s+|also\s+|really\s+|a\s+bit\s+)?"
+          r"(?:(?:[A-Z][a-z]+['’]s)|her|his|their)\s+(?:own\s+)?fault\b",
           "invites the class to weigh up whether it is the young person's fault; it never is.", negatable=True),
     _rule(r"\b(?:partly|also|a\s+bit|in\s+part|equally)\s+(?:to\s+blame|at\s+fault|responsible)\b",
           "shares out the blame; a young person who is exploited is never to blame.", negatable=True),

@@ -30,7 +30,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Folder holding data/ (decks, poll banks, help) and sessions/ (plans, the default "
             "database). Default: the checkout the toolkit is installed from, else the current folder."),
     Setting("help_region", "TOOLKIT_HELP_REGION", "uk",
-            "Help resources shown on every student screen when a plan names none: data/help/<region>.yaml."),
+            "The help region a session starts with unless the start form or the plan chooses another: "
+            "data/help/<region>.yaml (uk, scotland, wales, northern-ireland, ie)."),
     Setting("join_url", "TOOLKIT_JOIN_URL", None,
             "The address students join at, shown with the QR code on the facilitator dashboard. "
             "Set by toolkit serve; set it yourself behind a reverse proxy."),

@@ -11,6 +11,7 @@ pytest_plugins = [
     "support.stores",
     "support.browser",
     "support.server",
+    "support.netns",
 ]
 
 

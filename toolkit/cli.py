@@ -35,22 +35,31 @@ def main():
 @click.option("--port", default=8866, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (the next free one is used if it is taken).")
 @click.option("--db", "db_url", default=None, metavar="URL",
-              help="Database URL. Default: TOOLKIT_DB_URL, else SQLite at sessions/toolkit.db.")
+              help="Database URL, for the student API and the dashboards alike. Default: --ToolkitApp.db_url "
+                   "or Jupyter's configuration, else TOOLKIT_DB_URL, else SQLite at sessions/toolkit.db.")
 @click.option("--no-browser", is_flag=True, help="Do not open the facilitator dashboard in a browser.")
 @click.argument("jupyter_args", nargs=-1, type=click.UNPROCESSED)
 def serve(host, port, db_url, no_browser, jupyter_args):
     """Start the dashboards and the student join page on one port.
 
     Prints the facilitator and trends dashboard URLs (with Jupyter's token; set your own
-    with JUPYTER_TOKEN) and the address students join at. Other Jupyter options pass
-    through, e.g. --ServerApp.base_url=/workshop/.
+    with JUPYTER_TOKEN) and the address students join at (TOOLKIT_JOIN_URL when set).
+    Staff pages answer only this computer unless TOOLKIT_REMOTE_STAFF is on; phones reach
+    the student page and API. Other Jupyter options pass through, e.g.
+    --ServerApp.base_url=/workshop/.
     """
+    from . import config
     from .store import check_store
-    # Before Jupyter loads (seconds): an unusable or damaged database is one line at once, not
-    # a failure in the middle of a class.
-    check_store(db_url)
+    verified = None
+    if db_url or config.get("db_url"):
+        # Before Jupyter loads (seconds): an unusable or damaged database is one line at once, not
+        # a failure in the middle of a class. A store named only in Jupyter's configuration, or
+        # the default, is read through as the server starts instead.
+        check_store(db_url)
+        verified = config.db_url(db_url)
     from .server.app import launch
-    launch(host=host, port=port, db_url=db_url, open_browser=not no_browser, argv=list(jupyter_args))
+    launch(host=host, port=port, db_url=db_url, open_browser=not no_browser, argv=list(jupyter_args),
+           verified_url=verified)
 
 
 @main.command()

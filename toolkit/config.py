@@ -35,6 +35,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("join_url", "TOOLKIT_JOIN_URL", None,
             "The address students join at, shown with the QR code on the facilitator dashboard. "
             "Set by toolkit serve; set it yourself behind a reverse proxy."),
+    Setting("remote_staff", "TOOLKIT_REMOTE_STAFF", False,
+            "Let staff reach the dashboards, JupyterLab and Jupyter's API from other machines. Off: they answer "
+            "only this computer, and phones on the network reach only the student page and API. On needs a "
+            "password (jupyter server password) or JupyterHub's login; see docs/deploy.md."),
     Setting("min_group_size", "TOOLKIT_MIN_GROUP_SIZE", 5,
             "Trend views hide any breakdown resting on fewer respondents than this."),
     Setting("refresh_seconds", "TOOLKIT_REFRESH_SECONDS", 1.0,

@@ -48,27 +48,38 @@ class Served:
 
 
 def start_server(tmp_path: Path, db_url: str | None = None, env: dict | None = None, args=(),
-                 timeout: float = 90, port: int | None = None, token: str | None = None) -> Served:
-    """Start ``toolkit serve`` and wait until it prints its URLs.
+                 timeout: float = 90, port: int | None = None, token: str | None = None,
+                 host: str = "127.0.0.1", db_option: bool | None = None) -> Served:
+    """Start ``toolkit serve --db URL`` and wait until it prints its URLs.
 
     ``port`` and ``token``: those of a server started before, to start it again (after a
-    crash) where its students' pages are; each start keeps a log of its own."""
+    crash) where its students' pages are; each start keeps a log of its own. ``env`` with a
+    ``TOOLKIT_DB_URL`` names the store that way instead of ``--db``; ``db_option=False``
+    leaves ``--db`` out for a store named in Jupyter's configuration (``args``). ``host``: what ``--host`` says; the URLs used here stay on 127.0.0.1."""
     # A given port must be the one served: Jupyter would otherwise move to the next free one.
     fixed = ["--ServerApp.port_retries=0"] if port else []
     port = port or free_port()
     token = token or secrets.token_hex(16)
-    db_url = db_url or f"sqlite:///{tmp_path / 'served.db'}"
+    db_url = db_url or (env or {}).get("TOOLKIT_DB_URL") or f"sqlite:///{tmp_path / 'served.db'}"
     log_path = tmp_path / f"serve-{port}.log"
     again = 1
     while log_path.exists():
         again += 1
         log_path = tmp_path / f"serve-{port}-{again}.log"
-    full_env = {**os.environ, "JUPYTER_TOKEN": token, "TOOLKIT_DB_URL": db_url, "PYTHONUNBUFFERED": "1",
+    # As the README starts it: the store given with --db, nothing of the toolkit's in the
+    # environment unless a test says so (a TOOLKIT_DB_URL here once hid a --db that never
+    # reached the dashboards). JUPYTER_CONFIG_DIR and JUPYTER_RUNTIME_DIR keep this machine's
+    # own Jupyter settings out of the test.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("TOOLKIT_")}
+    full_env = {**inherited, "JUPYTER_TOKEN": token, "PYTHONUNBUFFERED": "1",
                 "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
                 "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"), **(env or {})}
+    if db_option is None:
+        db_option = "TOOLKIT_DB_URL" not in (env or {})
+    store = ["--db", db_url] if db_option else []
     log = open(log_path, "wb")
-    process = subprocess.Popen([sys.executable, "-m", "toolkit.cli", "serve", "--host", "127.0.0.1",
-                                "--port", str(port), "--no-browser", *fixed, *args],
+    process = subprocess.Popen([sys.executable, "-m", "toolkit.cli", "serve", "--host", host,
+                                "--port", str(port), "--no-browser", *store, *fixed, *args],
                                stdout=log, stderr=subprocess.STDOUT, env=full_env, cwd=ROOT)
     served = Served(process, f"http://127.0.0.1:{port}/", token, db_url, {}, log_path)
     deadline = time.monotonic() + timeout

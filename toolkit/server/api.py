@@ -105,6 +105,14 @@ class Events(StudentAPIHandler):
     async def get(self, code: str):
         code = normalise(code)
         session_id, state = await self.lookup(code)
+        slot = self.address_key()
+        self.ctx.streams.take(slot)
+        try:
+            await self.serve_stream(code, session_id, state)
+        finally:
+            self.ctx.streams.give_back(slot)
+
+    async def serve_stream(self, code: str, session_id: str, state: dict):
         watcher = self.ctx.watcher
         self.set_header("Content-Type", "text/event-stream; charset=utf-8")
         self.set_header("Cache-Control", "no-store")

@@ -1,7 +1,11 @@
 """``ToolkitApp``: the toolkit's Jupyter Server extension, and ``launch`` for ``toolkit serve``.
 
 One process, one port: Jupyter Server with Voilà (the staff dashboards, behind Jupyter's
-token) and this extension (the student page and API, the only public routes).
+token and answering only this computer unless ``remote_staff`` is on) and this extension
+(the student page and API, the only routes other machines reach).
+
+Installing the package enables nothing: only ``toolkit serve``, and a deployment that
+opts in (docs/deploy.md), load this extension.
 """
 
 from __future__ import annotations
@@ -15,13 +19,20 @@ from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.log import log_request
 from jupyter_server.serverapp import ServerApp
 from jupyter_server.utils import url_path_join
-from traitlets import Bool, Float, Unicode, default
+from traitlets import Bool, Float, Int, Unicode, default
 from traitlets.config import Config
 
 from .. import config
-from . import routes
+from . import connections, routes, staff
 from .base import is_private, keep_addresses_out_of, private_log_function
 from .context import Context
+
+MB = 1024 * 1024
+# The dashboards send Jupyter small requests; their biggest message, a plan uploaded in the
+# console, goes over the kernel's websocket, which tornado caps at 10 MB. Jupyter's own
+# defaults (512 MB each) let anyone who can reach the login page fill the laptop's memory.
+MAX_BODY = 10 * MB
+MAX_BUFFER = 12 * MB  # one websocket message of the largest size, with its framing
 
 FACILITATOR_NOTEBOOK = "facilitator.ipynb"
 TRENDS_NOTEBOOK = "trends.ipynb"
@@ -37,6 +48,8 @@ class ToolkitApp(ExtensionApp):
 
     db_url = Unicode("", help="Database URL for the store. Empty: TOOLKIT_DB_URL, else SQLite at "
                               "sessions/toolkit.db under the toolkit home.").tag(config=True)
+    verify_store = Bool(False, help="Read the whole store once as the server starts and refuse a damaged "
+                                    "one ('toolkit serve' turns this on).").tag(config=True)
     announce = Bool(False, help="Print the facilitator, trends and student URLs once the server is ready "
                                 "('toolkit serve' turns this on).").tag(config=True)
     watch_interval = Float(-1.0, help="Seconds between checks for changed sessions with connected students. "
@@ -47,6 +60,23 @@ class ToolkitApp(ExtensionApp):
                                               "before it is told to wait (429).").tag(config=True)
     questions_per_minute = Float(5.0, help="Questions a device may send to the questions box per minute."
                                  ).tag(config=True)
+    remote_staff = Bool(help="Let staff reach the dashboards, JupyterLab and Jupyter's API from other machines "
+                             "(needs a password or JupyterHub's login). Off: staff routes answer only this "
+                             "computer. Default: the toolkit setting remote_staff (TOOLKIT_REMOTE_STAFF)."
+                        ).tag(config=True)
+    streams_per_address = Int(50, help="Live event streams one network address may hold open (0: no limit); "
+                                       "past it a student page polls every few seconds instead.").tag(config=True)
+    max_streams = Int(0, help="Live event streams the server holds open in all. 0: most of what the open-file "
+                              "limit allows, up to 10,000.").tag(config=True)
+    header_timeout = Float(5.0, help="Seconds a connection may take to send a request's headers, or sit idle "
+                                     "between requests, before 'toolkit serve' closes it.").tag(config=True)
+
+    # Set by 'toolkit serve', which reads the store through before Jupyter starts: not read twice.
+    verified_url: str | None = None
+
+    @default("remote_staff")
+    def _default_remote_staff(self):
+        return bool(config.get("remote_staff"))
 
     @default("default_url")
     def _default_url(self):
@@ -54,17 +84,29 @@ class ToolkitApp(ExtensionApp):
         return f"/voila/render/{FACILITATOR_NOTEBOOK}"
 
     def initialize_settings(self):
-        from .. import open_store
-        self.store = open_store(self.db_url or None)
+        from ..store import Store
+        url = config.db_url(self.db_url or None)
+        self.store = Store(url, check=self.verify_store and url != ToolkitApp.verified_url)
+        # The dashboards' kernels, started later with this process's environment, open exactly
+        # this store: whether it came from --db, TOOLKIT_DB_URL or Jupyter's configuration.
+        self._exported_db_url = os.environ.get("TOOLKIT_DB_URL")
+        os.environ["TOOLKIT_DB_URL"] = self.store.url
+        limit = connections.open_file_limit()
         self.context = Context(self.store, self.serverapp.base_url,
                                watch_interval=self.watch_interval if self.watch_interval >= 0 else None,
                                answers_per_second=self.answers_per_second,
                                wrong_codes_per_minute=self.wrong_codes_per_minute,
-                               questions_per_minute=self.questions_per_minute)
+                               questions_per_minute=self.questions_per_minute,
+                               streams_per_address=self.streams_per_address,
+                               max_streams=self.max_streams or connections.stream_cap(limit))
+        self.context.join_url = (config.get("join_url") or "").strip() or None
         original = self.settings.get("log_function") or self.serverapp.web_app.settings["log_function"]
         self.settings["log_function"] = private_log_function(original, self.context.prefix)
         keep_addresses_out_of(self.serverapp.log, self.log)
-        self.log.info("toolkit: store %r; students join at %s", self.store, self.context.page_url)
+        staff.guard(self.serverapp, remote_staff=self.remote_staff, join_url=lambda: self.context.join_url)
+        self.log.info("toolkit: store %r; students join at %s; staff pages answer %s", self.store,
+                      self.context.join_url or self.context.page_url,
+                      "other machines too (remote_staff)" if self.remote_staff else "this computer only")
 
     def initialize_handlers(self):
         self.handlers.extend(routes.handlers(self.context))
@@ -76,12 +118,11 @@ class ToolkitApp(ExtensionApp):
             # single-user server does, and it logs each client's forwarded address): wrap it too.
             settings["log_function"] = private_log_function(settings.get("log_function") or log_request,
                                                             self.context.prefix)
-        urls = server_urls(serverapp)
-        self.context.public_origin = urls["origin"]
-        export_join_url(urls["Students join at"])
+        urls = server_urls(serverapp, join_url=self.context.join_url)
+        self.context.join_url = urls["Students join at"]
         # Dashboard kernels inherit this environment: the facilitator's console shows this
         # address (and its QR code), which phones can reach, not the one the laptop used.
-        os.environ.setdefault("TOOLKIT_JOIN_URL", urls["Students join at"])
+        export_join_url(urls["Students join at"])
         if self.announce:
             for label in ("Facilitator dashboard", "Trends dashboard", "Students join at"):
                 print(f"{label}: {urls[label]}", flush=True)
@@ -93,6 +134,10 @@ class ToolkitApp(ExtensionApp):
         store = getattr(self, "store", None)
         if store is not None:
             store.close()
+            if self._exported_db_url is None:
+                os.environ.pop("TOOLKIT_DB_URL", None)
+            else:
+                os.environ["TOOLKIT_DB_URL"] = self._exported_db_url
 
 
 def export_join_url(url: str, environ=os.environ) -> None:
@@ -130,11 +175,12 @@ def _host(address: str) -> str:
     return f"[{address}]" if ":" in address else address
 
 
-def server_urls(serverapp) -> dict:
+def server_urls(serverapp, join_url: str | None = None) -> dict:
     """The URLs ``toolkit serve`` prints: staff dashboards with the token, and the join page.
 
     The dashboards are opened on the facilitator's own machine; students need the address
-    phones reach, which for a server bound to every interface is the LAN address.
+    phones reach: ``join_url`` when given (``TOOLKIT_JOIN_URL``, behind a proxy), else for a
+    server bound to every interface the LAN address.
     """
     ip = serverapp.ip or ""
     scheme = "https" if serverapp.certfile else "http"
@@ -152,8 +198,7 @@ def server_urls(serverapp) -> dict:
     return {
         "Facilitator dashboard": staff(f"voila/render/{FACILITATOR_NOTEBOOK}"),
         "Trends dashboard": staff(f"voila/render/{TRENDS_NOTEBOOK}"),
-        "Students join at": origin + url_path_join(base, "toolkit/join"),
-        "origin": origin,
+        "Students join at": join_url or origin + url_path_join(base, "toolkit/join"),
     }
 
 
@@ -167,6 +212,8 @@ def serve_config(*, host: str, port: int, db_url: str | None, open_browser: bool
     # Everything but the student routes needs Jupyter's token or password.
     c.ServerApp.allow_unauthenticated_access = False
     c.ServerApp.reraise_server_extension_failures = True
+    c.ServerApp.max_body_size = MAX_BODY
+    c.ServerApp.max_buffer_size = MAX_BUFFER
     c.ServerApp.jpserver_extensions = {"voila.server_extension": True, "toolkit": True}
     notebooks = config.home() / "notebooks"
     c.ServerApp.root_dir = str(notebooks if notebooks.is_dir() else config.home())
@@ -186,16 +233,26 @@ def serve_config(*, host: str, port: int, db_url: str | None, open_browser: bool
     # The dashboards use no files of their own, so it hands out none.
     c.VoilaConfiguration.file_allowlist = []
     c.ToolkitApp.announce = True
+    c.ToolkitApp.verify_store = True
     if db_url:
         c.ToolkitApp.db_url = db_url
     return c
 
 
-def launch(*, host: str, port: int, db_url: str | None, open_browser: bool, argv: list[str]) -> None:
+def launch(*, host: str, port: int, db_url: str | None, open_browser: bool, argv: list[str],
+           verified_url: str | None = None) -> None:
     """Start Jupyter Server with Voilà and the toolkit; returns when the server stops.
 
-    ``toolkit serve`` has checked the database by then (``check_store``)."""
+    ``db_url`` (``--db``) goes in as a command-line option, so it outranks every config file;
+    ``verified_url`` is a store already read through (``check_store``), not read again."""
+    limit = connections.raise_open_file_limit()
+    ToolkitApp.verified_url = verified_url
     serverapp = ServerApp.instance(config=serve_config(host=host, port=port, db_url=db_url,
                                                       open_browser=open_browser))
+    if db_url:
+        argv = [*argv, f"--ToolkitApp.db_url={db_url}"]
     serverapp.initialize(argv=argv, find_extensions=False, starter_extension="toolkit")
+    [app] = serverapp.extension_manager.extension_apps["toolkit"]
+    connections.guard_http_server(serverapp, header_timeout=app.header_timeout,
+                                  max_connections=connections.connection_cap(limit))
     serverapp.start()

@@ -16,7 +16,7 @@ from jupyter_server.utils import url_path_join
 from tornado import template
 
 from .. import config
-from .events import Watcher
+from .events import StreamSlots, Watcher
 from .limits import AddressKey, RateLimiter
 
 HERE = Path(__file__).resolve().parent
@@ -71,7 +71,8 @@ class Context:
 
     def __init__(self, store, base_url: str, *, watch_interval: float | None = None, help_region: str | None = None,
                  answers_per_second: float = 20, wrong_codes_per_minute: float = 30,
-                 questions_per_minute: float = 5, threads: int = 8):
+                 questions_per_minute: float = 5, streams_per_address: int = 50, max_streams: int = 5000,
+                 threads: int = 8):
         self.store = store
         self.base_url = base_url
         self.prefix = url_path_join(base_url, "toolkit/")
@@ -86,12 +87,13 @@ class Context:
         self.lookup_limit = RateLimiter(wrong_codes_per_minute, 60)
         self.question_limit = RateLimiter(questions_per_minute, 60)
         self.address_key = AddressKey()
+        self.streams = StreamSlots(streams_per_address, max_streams)
         self.help = default_help(help_region)
         self.assets = {name: Asset(STATIC / name, ctype) for name, ctype in ASSETS.items()}
         self.templates = template.Loader(str(TEMPLATES), autoescape="xhtml_escape", whitespace="oneline")
-        # The address phones reach this server on, once known (set when the server announces
-        # itself); the QR code falls back to the address the request came in on.
-        self.public_origin: str | None = None
+        # The join page's address phones reach, once known (TOOLKIT_JOIN_URL, else worked out when
+        # the server starts); the QR code falls back to the address the request came in on.
+        self.join_url: str | None = None
 
     def asset_url(self, name: str) -> str:
         return f"{self.static_url}{name}?v={self.assets[name].version}"

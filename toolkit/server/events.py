@@ -203,3 +203,40 @@ class Watcher:
                 await self._task
             except (asyncio.CancelledError, Exception):
                 pass
+
+
+class StreamSlots:
+    """How many event streams are held open, per address and in all.
+
+    A stream holds a connection (an open file) for the whole lesson. One address may hold
+    ``per_address`` (0: no limit) and the server ``total``; past either, the page polls
+    every few seconds instead and tries its stream again later, so nobody loses the lesson.
+    Addresses are the salted keys of ``AddressKey``, forgotten when their last stream closes.
+    """
+
+    def __init__(self, per_address: int, total: int):
+        self.per_address = per_address
+        self.total = total
+        self.open = 0
+        self._by_address: dict[str, int] = {}
+
+    def take(self, key: str) -> None:
+        """Hold a slot for ``key``, or raise ``TooManyRequests`` / ``Busy``."""
+        from ..errors import Busy, TooManyRequests
+        held = self._by_address.get(key, 0)
+        if self.per_address and held >= self.per_address:
+            raise TooManyRequests(f"{held} live connections from this network address already: this page "
+                                  "checks for changes every few seconds instead")
+        if self.open >= self.total:
+            raise Busy("the server holds as many live connections as it can: this page checks for changes "
+                       "every few seconds instead")
+        self._by_address[key] = held + 1
+        self.open += 1
+
+    def give_back(self, key: str) -> None:
+        held = self._by_address.get(key, 0)
+        if held <= 1:
+            self._by_address.pop(key, None)
+        else:
+            self._by_address[key] = held - 1
+        self.open = max(0, self.open - 1)

@@ -235,8 +235,9 @@ class QRCode(StudentPageHandler):
     @allow_unauthenticated
     def get(self):
         code = screens.clean_code(self.get_argument("code", ""))
-        origin = self.ctx.public_origin or f"{self.request.protocol}://{self.request.host}"
-        url = origin + self.ctx.page_url + (f"?code={code}" if code else "")
+        url = self.ctx.join_url or f"{self.request.protocol}://{self.request.host}{self.ctx.page_url}"
+        if code:
+            url += ("&" if "?" in url else "?") + f"code={code}"
         self.set_header("Content-Type", "image/svg+xml")
         self.set_header("Cache-Control", "no-cache")
         self.finish(join_qr_svg(url))

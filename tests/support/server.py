@@ -29,6 +29,7 @@ class Served:
     db_url: str
     lines: dict  # "Facilitator dashboard", "Trends dashboard", "Students join at" -> URL
     log_path: Path
+    env: dict | None = None  # the environment it was started with
 
     def url(self, path: str, auth: bool = False) -> str:
         sep = "&" if "?" in path else "?"
@@ -81,7 +82,7 @@ def start_server(tmp_path: Path, db_url: str | None = None, env: dict | None = N
     process = subprocess.Popen([sys.executable, "-m", "toolkit.cli", "serve", "--host", host,
                                 "--port", str(port), "--no-browser", *store, *fixed, *args],
                                stdout=log, stderr=subprocess.STDOUT, env=full_env, cwd=ROOT)
-    served = Served(process, f"http://127.0.0.1:{port}/", token, db_url, {}, log_path)
+    served = Served(process, f"http://127.0.0.1:{port}/", token, db_url, {}, log_path, full_env)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         text = served.log()

@@ -50,13 +50,14 @@ class Served:
 
 def start_server(tmp_path: Path, db_url: str | None = None, env: dict | None = None, args=(),
                  timeout: float = 90, port: int | None = None, token: str | None = None,
-                 host: str = "127.0.0.1", db_option: bool | None = None) -> Served:
+                 host: str = "127.0.0.1", db_option: bool | None = None, open_files: int | None = None) -> Served:
     """Start ``toolkit serve --db URL`` and wait until it prints its URLs.
 
     ``port`` and ``token``: those of a server started before, to start it again (after a
     crash) where its students' pages are; each start keeps a log of its own. ``env`` with a
     ``TOOLKIT_DB_URL`` names the store that way instead of ``--db``; ``db_option=False``
-    leaves ``--db`` out for a store named in Jupyter's configuration (``args``). ``host``: what ``--host`` says; the URLs used here stay on 127.0.0.1."""
+    leaves ``--db`` out for a store named in Jupyter's configuration (``args``). ``open_files``:
+    start it on a system that allows only so many open files (``ulimit -n``). ``host``: what ``--host`` says; the URLs used here stay on 127.0.0.1."""
     # A given port must be the one served: Jupyter would otherwise move to the next free one.
     fixed = ["--ServerApp.port_retries=0"] if port else []
     port = port or free_port()
@@ -81,7 +82,8 @@ def start_server(tmp_path: Path, db_url: str | None = None, env: dict | None = N
     log = open(log_path, "wb")
     process = subprocess.Popen([sys.executable, "-m", "toolkit.cli", "serve", "--host", host,
                                 "--port", str(port), "--no-browser", *store, *fixed, *args],
-                               stdout=log, stderr=subprocess.STDOUT, env=full_env, cwd=ROOT)
+                               stdout=log, stderr=subprocess.STDOUT, env=full_env, cwd=ROOT,
+                               preexec_fn=_open_files(open_files) if open_files else None)
     served = Served(process, f"http://127.0.0.1:{port}/", token, db_url, {}, log_path, full_env)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -95,6 +97,13 @@ def start_server(tmp_path: Path, db_url: str | None = None, env: dict | None = N
         time.sleep(0.1)
     served.stop(kill=True)
     raise RuntimeError(f"toolkit serve did not get ready in {timeout}s:\n{served.log()[-3000:]}")
+
+
+def _open_files(limit: int):
+    def apply():
+        import resource
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+    return apply
 
 
 @pytest.fixture

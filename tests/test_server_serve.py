@@ -1,7 +1,6 @@
 """``toolkit serve`` as a facilitator runs it: a real subprocess, its printed URLs, who may
 open what, what its log keeps, and the extension's registration with Jupyter."""
 
-import json
 import re
 import sqlite3
 import urllib.error
@@ -125,10 +124,9 @@ def test_the_extension_is_registered_with_jupyter():
     [point] = toolkit._jupyter_server_extension_points()
     assert point["module"] == "toolkit.server" and point["app"].name == "toolkit"
     assert point["app"] is server_app.ToolkitApp
-    enabled = json.loads((ROOT / "jupyter-config" / "toolkit.json").read_text())
-    assert enabled == {"ServerApp": {"jpserver_extensions": {"toolkit": True}}}
+    # Registered, not enabled: the package ships no Jupyter configuration (tests/test_install.py).
     pyproject = (ROOT / "pyproject.toml").read_text()
-    assert '"etc/jupyter/jupyter_server_config.d" = ["jupyter-config/toolkit.json"]' in pyproject
+    assert "data-files" not in pyproject and not (ROOT / "jupyter-config").exists()
     from jupyter_server.extension.manager import ExtensionPackage
     package = ExtensionPackage(name="toolkit", enabled=True)
     assert package.validate() and set(package.extension_points) == {"toolkit"}

@@ -156,7 +156,9 @@ def start_server(workdir: Path, db_url: str, args=(), env: dict | None = None, t
     port = free_port()
     token = secrets.token_hex(16)
     log_path = workdir / f"serve-{port}.log"
-    full_env = {**os.environ, "JUPYTER_TOKEN": token, "TOOLKIT_DB_URL": db_url, "PYTHONUNBUFFERED": "1",
+    # As the README starts it: the store with --db, nothing of the toolkit's in the environment.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("TOOLKIT_")}
+    full_env = {**inherited, "JUPYTER_TOKEN": token, "PYTHONUNBUFFERED": "1",
                 "JUPYTER_CONFIG_DIR": str(workdir / "jupyter-config"),
                 "JUPYTER_RUNTIME_DIR": str(workdir / "jupyter-runtime"), **(env or {})}
     root = Path(tree).resolve() if tree else ROOT
@@ -164,7 +166,7 @@ def start_server(workdir: Path, db_url: str, args=(), env: dict | None = None, t
         full_env["PYTHONPATH"] = str(root)
     log = open(log_path, "wb")
     process = subprocess.Popen([sys.executable, "-m", "toolkit.cli", "serve", "--host", "127.0.0.1",
-                                "--port", str(port), "--no-browser", *args],
+                                "--port", str(port), "--no-browser", "--db", db_url, *args],
                                stdout=log, stderr=subprocess.STDOUT, env=full_env, cwd=root)
     server = Server(process, f"http://127.0.0.1:{port}/", token, db_url, log_path)
     deadline = time.monotonic() + timeout

@@ -486,7 +486,9 @@ def one_run(args, run: int, log) -> dict:
     notebooks = work / "notebooks"
     notebooks.mkdir()
     (notebooks / "bench-tiny.ipynb").write_text(json.dumps(TINY))
-    extra = [f"--ServerApp.root_dir={notebooks}", *args.server_arg]
+    # The whole simulated hall connects from this one address: lift the per-address cap on event
+    # streams (a real hall's phones each have their own).
+    extra = [f"--ServerApp.root_dir={notebooks}", "--ToolkitApp.streams_per_address=0", *args.server_arg]
     server = common.start_server(work, db_url, args=extra, tree=args.tree)
     sampler = common.ProcessSampler(server.process.pid).start()
     try:

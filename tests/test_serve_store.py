@@ -140,3 +140,27 @@ def test_every_way_of_naming_the_store_reaches_the_trends_page(how, tmp_path, br
         assert re.search(r"toolkit: store <Store .*named\.db>", served.log())
     finally:
         served.stop()
+
+
+def test_a_damaged_store_named_only_in_jupyters_configuration_is_refused_in_one_line(tmp_path):
+    """The store is read through as the server starts wherever it was named, not only with --db."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    from support.server import ROOT
+    foreign = tmp_path / "other.db"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("create table invoices (id integer)")
+    config = tmp_path / "jupyter-config"
+    config.mkdir()
+    (config / "jupyter_server_config.json").write_text(json.dumps({"ToolkitApp": {"db_url": f"sqlite:///{foreign}"}
+                                                                   }))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOOLKIT_")}
+    env.update({"JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")})
+    command = [sys.executable, "-m", "toolkit.cli", "serve", "--host", "127.0.0.1", "--port", "0", "--no-browser"]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: ") and "not a toolkit database" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

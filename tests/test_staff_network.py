@@ -64,6 +64,16 @@ with httpx.Client(base_url=base, timeout=20, follow_redirects=False) as c:
         path = path.format(kernel=kernel)
         r = c.get(path, params={{"token": token}}, headers=upgrade)
         out["staff"].append(["WEBSOCKET", path, "query", r.status_code, r.headers.get("location", ""), r.text[:300]])
+# A 200 MB upload to the login page: answered at once, the body never read.
+import socket, time
+host, port = base.split("//")[1].strip("/").split(":")
+sock = socket.create_connection((host, int(port)), timeout=20)
+started = time.monotonic()
+sock.sendall(b"POST /login HTTP/1.1\\r\\nHost: " + host.encode() + b"\\r\\nContent-Type: application/x-www-form-urlencoded"
+             b"\\r\\nContent-Length: 209715200\\r\\n\\r\\n" + b"x" * 65536)
+answer = sock.recv(4096).decode(errors="replace")
+out["upload"] = [answer.split("\\r\\n", 1)[0], "connection: close" in answer.lower(), time.monotonic() - started]
+sock.close()
 print(json.dumps(out))
 """
 
@@ -105,6 +115,8 @@ def test_a_phone_on_the_network_reaches_the_student_side_and_nothing_else(laptop
         assert error["kind"] == "forbidden" and "own computer" in error["message"], text
     assert not let_in, "\n".join(let_in)
     assert len(seen["staff"]) == len(STAFF) * len(METHODS) * 3 + len(WEBSOCKETS)
+    status_line, closes, seconds = seen["upload"]
+    assert status_line == "HTTP/1.1 403 Forbidden" and closes and seconds < 5, seen["upload"]
 
     # The kernel the laptop started is still there and untouched; the laptop, with the same
     # token, is let in to what the phone was refused, over loopback and over its own Wi-Fi address.

@@ -57,7 +57,8 @@ def start_server(tmp_path: Path, db_url: str | None = None, env: dict | None = N
     crash) where its students' pages are; each start keeps a log of its own. ``env`` with a
     ``TOOLKIT_DB_URL`` names the store that way instead of ``--db``; ``db_option=False``
     leaves ``--db`` out for a store named in Jupyter's configuration (``args``). ``open_files``:
-    start it on a system that allows only so many open files (``ulimit -n``). ``host``: what ``--host`` says; the URLs used here stay on 127.0.0.1."""
+    start it on a system that allows only so many open files (``ulimit -n``). ``host``: what
+    ``--host`` says; the URLs used here stay on 127.0.0.1."""
     # A given port must be the one served: Jupyter would otherwise move to the next free one.
     fixed = ["--ServerApp.port_retries=0"] if port else []
     port = port or free_port()

@@ -303,3 +303,23 @@ def test_running_out_of_open_files_pauses_accepting_with_one_line_in_the_log(tmp
             sock.close()
         process.kill()
         process.wait(10)
+
+
+def test_remote_staff_without_a_password_is_refused_at_start(tmp_path):
+    """The only key left would be the token the laptop prints and projects."""
+    import os
+    import subprocess
+    import sys
+
+    from support.server import ROOT, free_port
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOOLKIT_")}
+    env.update({"TOOLKIT_REMOTE_STAFF": "1", "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+                "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")})
+    command = [sys.executable, "-m", "toolkit.cli", "serve", "--host", "127.0.0.1", "--port", str(free_port()),
+               "--no-browser", "--db", f"sqlite:///{tmp_path / 'x.db'}"]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: remote_staff is on but staff have no password") and "jupyter server password" \
+        in last
+    assert "Traceback" not in result.stderr

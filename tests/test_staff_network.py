@@ -130,3 +130,37 @@ def test_a_phone_on_the_network_reaches_the_student_side_and_nothing_else(laptop
     session.end()
     store.close()
     assert laptop.process.poll() is None, "the server still runs (api/shutdown was refused)"
+
+
+# Run inside the namespace: a phone's Chromium opens the dashboard's address with the token.
+BROWSER = """
+import json
+from playwright.sync_api import sync_playwright
+out = {{}}
+with sync_playwright() as pw:
+    browser = pw.chromium.launch(executable_path={chromium!r}, args={args!r}, headless=True)
+    page = browser.new_page(viewport={{"width": 360, "height": 740}}, is_mobile=True)
+    response = page.goto({url!r})
+    out["status"] = response.status
+    out["heading"] = page.locator("h1").inner_text()
+    out["token shown"] = {token!r} in page.content()
+    page.screenshot(path={shot!r})
+    page.get_by_role("link", name="Join the workshop").click()
+    page.wait_for_selector("#code")
+    out["then"] = page.url
+    browser.close()
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.browser
+def test_a_phones_browser_opening_the_dashboard_address_is_sent_to_the_join_page(laptop, second_host, artifacts):
+    from support.browser import ARGS, CHROMIUM
+    port = httpx.URL(laptop.base_url).port
+    base = f"http://{second_host.host_address}:{port}/"
+    shot = artifacts / "phone-on-network-staff-page.png"
+    seen = second_host.python(BROWSER.format(chromium=CHROMIUM, args=ARGS, token=laptop.token, shot=str(shot),
+                                             url=f"{base}voila/render/facilitator.ipynb?token={laptop.token}"))
+    assert seen["status"] == 403 and seen["heading"] == "Only on the facilitator's computer"
+    assert not seen["token shown"]
+    assert seen["then"] == f"{base}toolkit/join"

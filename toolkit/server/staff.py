@@ -23,12 +23,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
-from tornado import web
+from tornado import template, web
 from tornado.routing import Matcher, Rule
 
 from ..errors import ConfigError
-from .base import error_for_status
+from .base import STUDENT_CSP, error_for_status
+from .context import TEMPLATES
 from .routes import ROUTES
+
+_PAGE = template.Loader(str(TEMPLATES), autoescape="xhtml_escape")
 
 # Headers a proxy adds: a request that carries one came from elsewhere, whatever the socket says.
 _FORWARDED = ("X-Forwarded-For", "X-Real-Ip", "Forwarded", "X-Forwarded-Host")
@@ -130,9 +133,15 @@ class StaffOnly(web.RequestHandler):
                                                                             self.students.root.rstrip("/")):
             self.redirect(url_path_join(self.students.root, "toolkit/join"))
             return
+        self.set_status(403)
+        if self.request.method == "GET" and "text/html" in self.request.headers.get("Accept", ""):
+            # A browser (a curious student who typed a staff address): a page that says where to go.
+            self.set_header("Content-Security-Policy", STUDENT_CSP)
+            join = url_path_join(self.students.root, "toolkit/join")
+            return self.finish(_PAGE.load("staff-only.html").generate(
+                join_url=join, css_url=url_path_join(self.students.root, "toolkit/static/join.css")))
         join_url = self.join_url()
         where = f"; students join at {join_url}" if join_url else ""
-        self.set_status(403)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(error_for_status(
             403, f"this address serves staff on the facilitator's own computer only{where}")))

@@ -389,7 +389,9 @@ async def test_openapi_document_is_served(jp_fetch, jp_base_url):
     assert doc["servers"] == [{"url": jp_base_url.rstrip("/")}]
 
 
-async def test_idle_streams_get_keep_alive_comments(server_url, session, monkeypatch):
+async def test_idle_streams_get_ping_events_a_page_can_see(server_url, session, monkeypatch):
+    """A comment would keep the connection open, but a page's EventSource never sees one: the
+    keep-alive is an event named ``ping`` carrying the version last sent."""
     import httpx
     from toolkit.server import api as api_module
     monkeypatch.setattr(api_module, "KEEPALIVE_SECONDS", 0.1)
@@ -397,10 +399,12 @@ async def test_idle_streams_get_keep_alive_comments(server_url, session, monkeyp
         async with client.stream("GET", f"{server_url}toolkit/api/sessions/{session.code}/events") as response:
             lines = response.aiter_lines()
 
-            async def until_comment():
+            async def until_ping():
+                seen = []
                 async for line in lines:
-                    if line.startswith(":"):
-                        return line
+                    seen.append(line)
+                    if seen[-2:-1] == ["event: ping"]:
+                        return seen[-2:]
 
-            assert await asyncio.wait_for(until_comment(), 5) == ": keep-alive"
+            assert await asyncio.wait_for(until_ping(), 5) == ["event: ping", f"data: {session.refresh().version}"]
             await lines.aclose()

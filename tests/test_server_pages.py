@@ -72,7 +72,7 @@ def assert_help(body: str):
 
 def assert_nothing_from_elsewhere(body: str, base_url: str):
     for attribute in re.findall(r'(?:src|href)="([^"]*)"', body):
-        if attribute.startswith(("tel:", "data:")):
+        if attribute.startswith(("tel:", "data:", "#")):
             continue
         assert attribute.startswith(base_url), attribute
 
@@ -100,7 +100,7 @@ async def test_a_whole_session_without_javascript(jp_fetch, jp_base_url, store, 
     assert urlparse(joined.headers["Location"]).path == f"{jp_base_url}toolkit/join"
     _, body = await student.follow(joined)
     assert screen(body) == "lobby" and "You're in" in text(body)
-    assert 'http-equiv="refresh"' in body  # nothing is live without JavaScript: the page reloads
+    assert 'http-equiv="refresh"' in body  # nothing is live without JavaScript: a waiting screen reloads
     assert_help(body)
     assert session.refresh().respondents == 1
 
@@ -113,13 +113,15 @@ async def test_a_whole_session_without_javascript(jp_fetch, jp_base_url, store, 
     _, body = await student.page(code=session.code)
     assert screen(body) == "vote" and "How confident are you" in text(body)
     assert "1 = Not at all" in text(body)
+    # Answering: nothing reloads by itself; a button checks for the next question.
+    assert 'http-equiv="refresh"' not in body and "Check for the next question" in text(body)
     answered = await student.form(action="answer", code=session.code, activity="baseline-confidence", value="4")
     _, body = await student.follow(answered)
-    assert "Answer received - you can change it while voting is open." in body
-    assert re.search(r'value="4" class="choice[^"]* chosen" aria-pressed="true"', body)
+    assert "Answer received. You can change it until voting closes." in body
+    assert re.search(r'value="4" id="o3" class="choice[^"]* chosen" aria-pressed="true"', body)
     changed = await student.form(action="answer", code=session.code, activity="baseline-confidence", value="2")
     _, body = await student.follow(changed)
-    assert re.search(r'value="2" class="choice[^"]* chosen" aria-pressed="true"', body)
+    assert re.search(r'value="2" id="o1" class="choice[^"]* chosen" aria-pressed="true"', body)
     assert_help(body)
 
     session.reveal()
@@ -136,7 +138,7 @@ async def test_a_whole_session_without_javascript(jp_fetch, jp_base_url, store, 
     assert screen(body) == "summary"
     session.end()
     _, body = await student.page(code=session.code)
-    assert screen(body) == "ended" and "Thank you for taking part" in text(body)
+    assert screen(body) == "ended" and "The workshop has ended" in text(body)
     assert_help(body)
     assert "<script" not in body
 
@@ -175,7 +177,7 @@ async def test_self_paced_sort_one_card_at_a_time_with_back(jp_fetch, store, ses
     assert "2 of 3" in text(body) and "Ben, 14" in text(body)
     assert f"card=1" in body  # Back
     _, body = await student.page(code=session.code, card="1")
-    assert "1 of 3" in text(body) and re.search(r'value="healthy" class="choice[^"]* chosen"', body)
+    assert "1 of 3" in text(body) and re.search(r'value="healthy" id="o0" class="choice[^"]* chosen"', body)
     await student.form(action="answer", code=session.code, activity="sort", item="ben-lifts", value="exploitative",
                        card="2")
     last = await student.form(action="answer", code=session.code, activity="sort", item="cal-gifts", value="warning",
@@ -190,22 +192,33 @@ async def test_form_refusals(jp_fetch, session):
     await student.page()
     response, body = await student.follow(await student.form(action="join", code=session.code))
     unknown = await student.form(action="join", code="ZZZZZZZ")
-    assert unknown.code == 404 and "no session with code" in unknown.body.decode()
-    assert screen(unknown.body.decode()) == "enter"
+    body = unknown.body.decode()
+    assert unknown.code == 404 and screen(body) == "enter"
+    assert "There's no workshop with that code. Check the code on the screen and try again." in text(body)
+    assert "no session with code" not in body  # the API's words are for developers
+    # The field is marked wrong, says why, and has the focus again.
+    field = re.search(r'<input id="code"[^>]*>', body).group(0)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="code-error"' in field and "autofocus" in field
+    assert 'id="code-error"' in body and 'value="ZZZZZZZ"' in field
 
     forged = await student.post("toolkit/join", body=urlencode({"action": "join", "code": session.code}),
                                 xsrf=False, headers={"Content-Type": "application/x-www-form-urlencoded"})
-    assert forged.code == 403 and "reload the page" in forged.body.decode()
+    assert forged.code == 403 and "Reload the page and try again." in forged.body.decode()
+    assert "_xsrf" not in text(forged.body.decode())
 
     session.next()
     session.next()  # a poll, voting not open
     closed = await student.form(action="answer", code=session.code, activity="baseline-confidence", value="3")
+    assert "note" not in closed.headers["Location"]  # one-time notes stay out of the address
     _, body = await student.follow(closed)
-    assert "not counted" in body and "Voting is not open right now" in text(body)
+    assert "Your answer was not saved: voting had closed." in text(body)
+    assert "Voting isn't open right now" in text(body)
+    _, again = await student.page(code=session.code)  # a reload does not say it again
+    assert "not saved" not in text(again)
     session.open_voting()
     wrong = await student.form(action="answer", code=session.code, activity="baseline-confidence", value="99")
     _, body = await student.follow(wrong)
-    assert "could not be used" in body
+    assert "That answer couldn't be used. Please choose again." in text(body)
 
     huge = await student.form(action="ask", code=session.code, text="x" * 20_000)
     assert huge.code == 413
@@ -215,17 +228,21 @@ async def test_questions_box_without_javascript(jp_fetch, session):
     student = Student(jp_fetch)
     await student.page()
     _, body = await student.follow(await student.form(action="join", code=session.code))
-    assert "Ask a question anonymously" in body
+    assert "Ask a question without giving your name" in body
     _, body = await student.page(code=session.code, view="ask")
     assert screen(body) == "ask" and 'maxlength="280"' in body and 'http-equiv="refresh"' not in body
     too_long = await student.form(action="ask", code=session.code, text="why " * 100)
-    assert too_long.code == 422 and "at most 280" in too_long.body.decode()
-    assert "why why" in too_long.body.decode()  # the text is kept for editing
+    body = too_long.body.decode()
+    assert too_long.code == 422 and "Your question is too long." in body and "at most 280" not in body
+    assert "why why" in body  # the text is kept for editing
+    assert re.search(r'<textarea id="question"[^>]*aria-invalid="true" aria-describedby="question-error"', body)
+    empty = await student.form(action="ask", code=session.code, text="   ")
+    assert empty.code == 422 and "Write your question first." in empty.body.decode()
     sent = await student.form(action="ask", code=session.code, text="Is it ever OK to keep a secret?")
     _, body = await student.follow(sent)
     assert screen(body) == "sent"
-    assert ("Sent - only the facilitator sees it; it is anonymous, so if you need help talk to a trusted adult "
-            "or call") in body
+    assert ("Only the workshop leader will see it. It doesn't say who sent it, so if you need help, talk to an "
+            "adult you trust or call") in body
     assert_help(body)
     assert [q["text"] for q in session.questions()] == ["Is it ever OK to keep a secret?"]
 
@@ -301,3 +318,88 @@ def test_help_falls_back_to_the_built_in_uk_numbers(tmp_path, monkeypatch):
     assert "anonymous" in help_["intro"]
     monkeypatch.delenv("TOOLKIT_HOME")
     assert server_context.default_help("uk")["region"] == "United Kingdom"
+
+
+def reloads(body: str) -> bool:
+    return 'http-equiv="refresh"' in body
+
+
+async def test_without_javascript_only_waiting_screens_reload_themselves(jp_fetch, store, session):
+    """A screen reloads itself only where nothing can be lost: never while voting is open
+    (unsent ticks, the focus), never while a question is being typed."""
+    student = Student(jp_fetch)
+    await student.page()
+    _, lobby = await student.follow(await student.form(action="join", code=session.code))
+    seen = {"lobby": reloads(lobby)}
+    for activity in session.activities:
+        session.refresh().next()
+        _, body = await student.page(code=session.code)
+        if activity.kind == "slide":
+            seen["slide"] = reloads(body)
+            continue
+        seen[f"{screen(body)} (not open yet)"] = reloads(body)
+        session.open_voting()
+        _, body = await student.page(code=session.code)
+        seen[f"{screen(body)} (open)"] = reloads(body)
+        assert "Check for the next question" in text(body) or screen(body) == "sort"
+        session.close_voting()
+        session.reveal()
+        _, body = await student.page(code=session.code)
+        seen["reveal"] = reloads(body)
+    _, body = await student.page(code=session.code, view="ask")
+    seen["ask"] = reloads(body)
+    session.next()
+    _, body = await student.page(code=session.code)
+    seen["summary"] = reloads(body)
+    assert seen == {"lobby": True, "slide": True, "vote (not open yet)": True, "vote (open)": False,
+                    "sort (not open yet)": True, "sort (open)": False, "reveal": True, "ask": False,
+                    "summary": True}
+
+
+async def test_page_titles_name_the_screen(jp_fetch, store, session):
+    def title(body):
+        return html.unescape(re.search(r"<title>(.*?)</title>", body).group(1))
+
+    student = Student(jp_fetch)
+    _, body = await student.page()
+    assert title(body) == "Join the workshop"
+    _, body = await student.follow(await student.form(action="join", code=session.code))
+    assert title(body) == "You're in - Mini plan"
+    session.next()
+    session.next()
+    session.open_voting()
+    _, body = await student.page(code=session.code)
+    assert title(body) == "Question: Before we start - Mini plan"
+    session.reveal()
+    _, body = await student.page(code=session.code)
+    assert title(body) == "Answers: Before we start - Mini plan"
+    _, body = await student.page(code=session.code, view="ask")
+    assert title(body) == "Ask a question - Mini plan"
+
+
+async def test_answers_are_grouped_with_their_question_and_scale_ends_say_what_they_mean(jp_fetch, session):
+    student = Student(jp_fetch)
+    await student.page()
+    await student.form(action="join", code=session.code)
+    session.next()
+    session.next()
+    session.open_voting()
+    _, body = await student.page(code=session.code)
+    assert '<h1 id="h" class="prompt" tabindex="-1">How confident are you' in body
+    assert '<div class="choices scale" role="group" aria-labelledby="h">' in body
+    names = re.findall(r'<button type="submit" name="value" value="(\d)"[^>]*?(?: aria-label="([^"]*)")?>', body)
+    assert names == [("1", "1, Not at all"), ("2", ""), ("3", ""), ("4", ""), ("5", "5, Very")]
+
+
+async def test_the_code_of_an_ended_session_says_it_has_ended(jp_fetch, store, programme):
+    ended = store.start_session(programme)
+    ended.end()
+    student = Student(jp_fetch)
+    _, body = await student.page(code=ended.code)  # from the QR code: the code is filled in
+    assert screen(body) == "enter"
+    response = await student.form(action="join", code=ended.code)
+    body = response.body.decode()
+    assert response.code == 409 and screen(body) == "enter"
+    assert "That workshop has ended. Check the code on the screen." in text(body)
+    assert "Thank you" not in text(body)
+    assert 'aria-invalid="true"' in re.search(r'<input id="code"[^>]*>', body).group(0)

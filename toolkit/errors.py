@@ -54,6 +54,23 @@ class Conflict(ToolkitError):
     kind = "conflict"
 
 
+class Stale(Conflict):
+    """An answer numbered below one the device already sent: the later tap stays.
+
+    ``seq`` is the number stored, so a client can number its next answer above it."""
+
+    kind = "stale"
+
+    def __init__(self, message: str, *, seq: int):
+        super().__init__(message)
+        self.seq = seq
+
+    def to_dict(self) -> dict:
+        body = super().to_dict()
+        body["error"]["seq"] = self.seq
+        return body
+
+
 class Forbidden(ToolkitError):
     status = 403
     kind = "forbidden"

@@ -18,8 +18,11 @@ from .base import BodyMixin, StudentAPIHandler
 from .events import Subscriber
 
 OPENAPI = Path(__file__).resolve().parent / "openapi.json"
-KEEPALIVE_SECONDS = 15.0
+# A "ping" event this often on an idle stream: the page counts a stream silent for two
+# of these (and a little) as dead, so a stalled connection shows within seconds.
+KEEPALIVE_SECONDS = 3.0
 VALUE_TYPES = (str, int, list)
+SEQ_MAX = 2**31 - 1  # fits the column on every database
 
 
 def _only(body: dict, allowed: set[str]) -> None:
@@ -29,13 +32,18 @@ def _only(body: dict, allowed: set[str]) -> None:
 
 
 class SessionState(StudentAPIHandler):
-    """``GET toolkit/api/sessions/{code}``: what a student may see now, and their own answers."""
+    """``GET toolkit/api/sessions/{code}``: what a student may see now, and their own answers
+    (to the activity on screen, or with ``?activity=`` to another: whether a tap sent just
+    before the question moved on was saved)."""
 
     @allow_unauthenticated
     async def get(self, code: str):
         code = normalise(code)
         _, state = await self.lookup(code)
-        self.write_json({**state, "mine": await self.my_answers(code, state)})
+        activity = self.get_argument("activity", "")
+        if len(activity) > 80 or not activity.isprintable():
+            raise BadRequest("'activity' is the id of one of this session's activities")
+        self.write_json({**state, "mine": await self.my_answers(code, state, activity or None)})
 
 
 class Join(BodyMixin, StudentAPIHandler):
@@ -59,8 +67,8 @@ class Responses(BodyMixin, StudentAPIHandler):
     @allow_unauthenticated
     async def post(self, code: str):
         body = self.json_body()
-        _only(body, {"activity", "value", "item"})
-        activity, value, item = body.get("activity"), body.get("value"), body.get("item")
+        _only(body, {"activity", "value", "item", "seq"})
+        activity, value, item, seq = body.get("activity"), body.get("value"), body.get("item"), body.get("seq")
         if not isinstance(activity, str) or not activity:
             raise BadRequest("'activity' is required: the id of the activity on screen")
         if "value" not in body or isinstance(value, bool) or not isinstance(value, VALUE_TYPES):
@@ -69,13 +77,17 @@ class Responses(BodyMixin, StudentAPIHandler):
             raise BadRequest("a multiple-choice 'value' is a list of option ids")
         if item is not None and not isinstance(item, str):
             raise BadRequest("'item' is the id of the card being sorted")
+        if seq is not None and (isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= SEQ_MAX):
+            raise BadRequest(f"'seq' is the tap's number, a whole number from 0 to {SEQ_MAX}")
         token = self.device_token(create=True)
         self.spend_answer(token)
         code = normalise(code)
         first = await self.guarded(lambda: self.ctx.run(self.ctx.store.record_response, code, token, activity,
-                                                        value, item))
-        self.write_json({"activity": activity, "item": item, "value": value, "changed": not first},
-                        status=201 if first else 200)
+                                                        value, item, seq))
+        receipt = {"activity": activity, "item": item, "value": value, "changed": not first}
+        if seq is not None:
+            receipt["seq"] = seq
+        self.write_json(receipt, status=201 if first else 200)
 
 
 class Questions(BodyMixin, StudentAPIHandler):
@@ -97,7 +109,9 @@ class Questions(BodyMixin, StudentAPIHandler):
 
 class Events(StudentAPIHandler):
     """``GET toolkit/api/sessions/{code}/events``: the public state as Server-Sent Events,
-    sent on connecting and whenever it changes; a comment line keeps idle connections open."""
+    sent on connecting and whenever it changes; a ``ping`` event every few seconds keeps
+    idle connections open and lets the page see that the stream is still alive (comments
+    would do the first, but a page's script never sees them)."""
 
     _subscriber: Subscriber | None = None
 
@@ -127,7 +141,7 @@ class Events(StudentAPIHandler):
                 if state is Subscriber.CLOSED:
                     break
                 if state is None:
-                    self.write(": keep-alive\n\n")
+                    self.write(f"event: ping\ndata: {last}\n\n")
                 elif state["version"] != last:
                     last = self.send_state(state)
                 else:

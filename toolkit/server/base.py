@@ -109,13 +109,15 @@ class StudentMixin:
             limit.hit(key)
             raise
 
-    async def my_answers(self, code: str, state: dict) -> dict:
-        """This device's answers for the activity on screen: ``{item: value}``."""
+    async def my_answers(self, code: str, state: dict, activity_id: str | None = None) -> dict:
+        """This device's answers for the activity on screen (or the one named): ``{item: value}``."""
         token = self.device_token()
         activity = state.get("activity")
-        if token is None or activity is None or activity["kind"] == "slide":
+        if activity_id is None and activity is not None and activity["kind"] != "slide":
+            activity_id = activity["id"]
+        if token is None or not activity_id:
             return {}
-        return await self.ctx.run(self.ctx.store.my_answers, code, token, activity["id"])
+        return await self.ctx.run(self.ctx.store.my_answers, code, token, activity_id)
 
     def spend_answer(self, token: str) -> None:
         if not self.ctx.answer_limit.hit(token):

@@ -2,7 +2,8 @@
 
 Without JavaScript every action is a plain form POST to ``toolkit/join`` carrying the
 ``_xsrf`` field, answered by a redirect to the page (redirect-after-post), so a reload
-never sends an answer twice.
+never sends an answer twice. Why an answer was refused travels in a cookie read once
+(``toolkit_note``), never in the address, so a reload does not say it again.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from tornado.escape import url_escape
 from ..errors import Busy, Conflict, Invalid, NotFound, ToolkitError, TooManyRequests
 from ..store.codes import display, normalise
 from . import screens
+from .api import KEEPALIVE_SECONDS
 from .base import BodyMixin, JSONErrors, StudentPageHandler
 from .qr import join_qr_svg
 
 REFRESH_SECONDS = 10  # without JavaScript, waiting screens reload themselves this often
+NOTE_COOKIE = "toolkit_note"
 
 
 def _json_for_script(data) -> str:
@@ -37,7 +40,7 @@ class JoinPage(BodyMixin, StudentPageHandler):
     async def get(self):
         code = normalise(self.get_argument("code", ""))[:20]
         view = self.get_argument("view", None)
-        note = screens.NOTES.get(self.get_argument("note", ""))
+        note = self.take_note()
         token = self.device_token()
         if not code:
             return self.show_enter("")
@@ -46,10 +49,10 @@ class JoinPage(BodyMixin, StudentPageHandler):
             return self.show_enter(code)
         try:
             session_id, state = await self.lookup(code)
-        except NotFound as exc:
-            return self.show_enter(code, exc.message, status=404)
-        except TooManyRequests as exc:
-            return self.show_enter(code, exc.message, status=429)
+        except NotFound:
+            return self.show_enter(code, screens.words("not_found"), status=404)
+        except TooManyRequests:
+            return self.show_enter(code, screens.words("wrong_codes"), status=429)
         if state["status"] != "ended":
             try:
                 # Idempotent: registers a device that holds a cookie from an earlier session.
@@ -66,7 +69,7 @@ class JoinPage(BodyMixin, StudentPageHandler):
         if action == "join":
             return await self.post_join(code)
         if not code:
-            return self.show_enter("", "Type the join code first.", status=400)
+            return self.show_enter("", screens.words("no_code"), status=400)
         token = self.device_token(create=True)
         if action == "answer":
             return await self.post_answer(code, token)
@@ -77,18 +80,19 @@ class JoinPage(BodyMixin, StudentPageHandler):
     # -- actions ---------------------------------------------------------------------
     async def post_join(self, code: str):
         if not code:
-            return self.show_enter("", "Type the join code shown at the front.", status=400)
+            return self.show_enter("", screens.words("no_code"), status=400)
         try:
             await self.lookup(code)
-        except NotFound as exc:
-            return self.show_enter(code, exc.message, status=404)
-        except TooManyRequests as exc:
-            return self.show_enter(code, exc.message, status=429)
+        except NotFound:
+            return self.show_enter(code, screens.words("not_found"), status=404)
+        except TooManyRequests:
+            return self.show_enter(code, screens.words("wrong_codes"), status=429)
         token = self.device_token(create=True)
         try:
             await self.ctx.run(self.ctx.store.join, code, token)
         except Conflict:
-            pass  # ended: the page shows the thank-you screen
+            # Ended: nothing to take part in, so no thank-you, and the code is asked for again.
+            return self.show_enter(code, screens.words("ended"), status=409)
         self.redirect_to(code)
 
     async def post_answer(self, code: str, token: str):
@@ -102,8 +106,8 @@ class JoinPage(BodyMixin, StudentPageHandler):
             _, state = await self.lookup(code)
             current = state.get("activity") or {}
             await self.ctx.run(self.ctx.store.record_response, code, token, activity, value, item)
-        except NotFound as exc:
-            return self.show_enter(code, exc.message, status=404)
+        except NotFound:
+            return self.show_enter(code, screens.words("not_found"), status=404)
         except TooManyRequests:
             return self.redirect_to(code, note="limited", card=card or None)
         except Busy:
@@ -125,19 +129,31 @@ class JoinPage(BodyMixin, StudentPageHandler):
             self.spend_question(token)
             _, state = await self.lookup(code)
             await self.ctx.run(self.ctx.store.submit_question, code, text)
-        except NotFound as exc:
-            return self.show_enter(code, exc.message, status=404)
+        except NotFound:
+            return self.show_enter(code, screens.words("not_found"), status=404)
         except (Invalid, TooManyRequests) as exc:
             _, state = await self.lookup(code)
-            return await self.show_session(code, state, token, view="ask", error=exc.message, text=text,
+            why = "questions" if exc.status == 429 else "too_long" if text.split() else "empty"
+            return await self.show_session(code, state, token, view="ask", error=screens.words(why), text=text,
                                            status=exc.status)
         except Conflict:
             return self.redirect_to(code, note="box")
         self.redirect_to(code, view="sent")
 
-    def redirect_to(self, code: str, **params):
+    def redirect_to(self, code: str, note: str | None = None, **params):
+        if note:
+            self.set_cookie(NOTE_COOKIE, note, path=self.ctx.cookie_path, httponly=True, samesite="Strict",
+                            secure=self.request.protocol == "https", max_age=60)
         query = {"code": code, **{k: v for k, v in params.items() if v}}
         self.redirect(f"{self.ctx.page_url}?{urlencode(query)}", status=303)
+
+    def take_note(self) -> str | None:
+        """The one-time note a redirect left, cleared as it is read."""
+        key = self.get_cookie(NOTE_COOKIE)
+        if key is None:
+            return None
+        self.clear_cookie(NOTE_COOKIE, path=self.ctx.cookie_path)
+        return screens.NOTES.get(key)
 
     # -- rendering -------------------------------------------------------------------
     def show_enter(self, code: str, error: str | None = None, status: int = 200):
@@ -160,7 +176,8 @@ class JoinPage(BodyMixin, StudentPageHandler):
                 "code": code, "api": self.ctx.api_url, "page": self.ctx.page_url, "xsrf": self.xsrf_token.decode(),
                 "state": state, "mine": mine, "card": position if name == "sort" and position is not None else
                 ("done" if name == "sort" else None), "view": view if name in ("ask", "sent") else None,
-                "help": self.ctx.help, "anonymity": screens.ANONYMITY})
+                "help": self.ctx.help, "anonymity": screens.ANONYMITY, "ping": KEEPALIVE_SECONDS,
+                "note": note})
         self.render_page(name, state, code=code, mine=mine, position=position, note=note, error=error, text=text,
                          help_=help_, boot=boot)
 
@@ -171,14 +188,14 @@ class JoinPage(BodyMixin, StudentPageHandler):
         chosen: set[str] = set()
         if activity.get("kind") in ("card", "poll") and mine:
             chosen = set(str(next(iter(mine.values()))).split(","))
-        # Without JavaScript nothing is live: session screens reload themselves, except where
-        # the student is typing.
-        waiting = name not in ("enter", "ask", "sent", "ended")
+        # Without JavaScript nothing is live: waiting screens reload themselves; where the
+        # student is answering or typing, a button checks instead.
         ns = dict(
             name=name, state=state, activity=activity, code=code, code_input=code,
             code_display=display(code) if state else "", page_title=screens.page_title(name, state),
             mine=mine, chosen=chosen, position=position, note=note, error=error, text=text,
-            help=help_ or self.ctx.help, boot=boot, refresh=REFRESH_SECONDS if waiting else None,
+            help=help_ or self.ctx.help, boot=boot, refresh=REFRESH_SECONDS if screens.reloads(name, state) else None,
+            received=screens.RECEIVED, option_name=screens.option_name,
             ask_link=bool(state and state.get("questions_box")) and name not in ("ended", "ask", "sent", "enter"),
             sorted_count=sum(1 for c in activity.get("cards", []) if c["id"] in mine),
             card_text={c["id"]: c["text"] for c in activity.get("cards", [])},
@@ -199,10 +216,10 @@ class JoinPage(BodyMixin, StudentPageHandler):
         if isinstance(exc, ToolkitError):
             status_code = exc.status
             self.set_status(status_code)
-        message = self.error_body(status_code, exc)["error"]["message"]
+        kind = self.error_body(status_code, exc)["error"]["kind"]
         self.clear_header("Content-Disposition")
         self.closing_unread()
-        self.render_page("enter", None, error=message[:1].upper() + message[1:], help_=self.ctx.help)
+        self.render_page("enter", None, error=screens.words(kind, status_code), help_=self.ctx.help)
 
 
 class Static(JSONErrors, StudentPageHandler):

@@ -13,13 +13,36 @@ KNOWN_CATEGORIES = ("healthy", "warning", "exploitative", "not_sure")
 ANONYMITY = ("This is anonymous, so nobody here knows it is you. To get help, talk to a trusted adult "
              "or call:")
 
+# Every sentence a student reads is the page's own, written for an 11-year-old; the API's
+# messages stay precise for developers and never reach the screen. static/join.js holds
+# the same sentences for the live page (tests/test_student_words.py keeps them the same).
+RECEIVED = "Answer received. You can change it until voting closes."
+# One-time notes after a form without JavaScript, by the key the redirect carries.
 NOTES = {
-    "closed": "Your answer was not counted: voting had closed or the question had changed.",
-    "invalid": "That answer could not be used. Please choose again.",
-    "limited": "Too many taps at once. Wait a moment and try again.",
-    "box": "The questions box is not open in this session.",
-    "busy": "Your answer was not saved: the server was busy. Please tap it again.",
+    "closed": "Your answer was not saved: voting had closed.",
+    "invalid": "That answer couldn't be used. Please choose again.",
+    "limited": "Your answer was not saved: too many taps at once. Wait a moment, then tap it again.",
+    "busy": "Your answer was not saved: the workshop was very busy. Please tap it again.",
+    "box": "The questions box is closed right now.",
 }
+# What a refusal means to the student, by the error's kind (or, failing that, its status).
+WORDS = {
+    "no_code": "Type the code from the screen first.",
+    "not_found": "There's no workshop with that code. Check the code on the screen and try again.",
+    "ended": "That workshop has ended. Check the code on the screen.",
+    "too_many_requests": "Too many tries. Wait a minute, then try again.",
+    "wrong_codes": "Too many wrong codes. Wait a minute, then check the code on the screen.",
+    "questions": "You've sent lots of questions. Wait a minute before sending another.",
+    "empty": "Write your question first.",
+    "too_long": "Your question is too long. Make it shorter, then press Send.",
+    "forbidden": "Something went wrong. Reload the page and try again.",
+    "too_large": "That was too long to send.",
+    "busy": "The workshop is very busy. Wait a moment and try again.",
+    "error": "Something went wrong. Wait a moment and try again.",
+}
+# What each screen is called, in the page title (with the activity's and the session's).
+TITLES = {"lobby": "You're in", "slide": "Slide", "vote": "Question", "sort": "Sort the cards", "reveal": "Answers",
+          "summary": "All done", "ended": "Workshop ended", "ask": "Ask a question", "sent": "Question sent"}
 
 
 def clean_code(raw: str | None) -> str:
@@ -112,11 +135,42 @@ def paragraphs(text: str | None) -> list[str]:
     return [p.strip() for p in (text or "").split("\n") if p.strip()]
 
 
+def words(kind: str | None, status: int = 400) -> str:
+    """A student's words for a refusal, by the error's kind, else by its status."""
+    if kind in WORDS:
+        return WORDS[kind]
+    return WORDS.get({403: "forbidden", 404: "not_found", 413: "too_large", 429: "too_many_requests",
+                      503: "busy"}.get(status, ""), WORDS["error"])
+
+
 def page_title(name: str, state: dict | None) -> str:
+    """The screen's name first, so a screen reader (and a tab list) says where the student is."""
     if state is None:
         return "Join the workshop"
-    return state["title"]
+    title = TITLES[name]
+    if name in ("slide", "vote", "reveal"):
+        title += ": " + state["activity"]["title"]
+    return f"{title} - {state['title']}"
+
+
+def option_name(activity: dict, index: int) -> str | None:
+    """A scale's end buttons say what they mean ("1, Not at all"); None keeps the label as the name."""
+    scale = activity.get("scale") or {}
+    options = activity["options"]
+    if activity.get("type") != "scale":
+        return None
+    end = scale.get("low") if index == 0 else scale.get("high") if index == len(options) - 1 else None
+    return f"{options[index]['label']}, {end}" if end else None
+
+
+def reloads(name: str, state: dict | None) -> bool:
+    """Without JavaScript, whether a screen may reload itself: only where nothing can be lost.
+    Never while voting is open (unsent ticks, focus) nor while typing a question."""
+    if name in ("lobby", "slide", "summary", "reveal"):
+        return True
+    return name in ("vote", "sort") and not state["voting_open"]
 
 
 __all__ = ["clean_code", "screen_name", "help_intro", "tel", "cat_class", "width_class", "bars", "label_of",
-           "sort_position", "paragraphs", "page_title", "display", "NOTES"]
+           "sort_position", "paragraphs", "page_title", "option_name", "reloads", "words", "display", "NOTES",
+           "RECEIVED", "WORDS", "TITLES"]

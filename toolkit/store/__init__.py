@@ -185,9 +185,11 @@ class Store:
         server calls for each phone of a hall joining."""
         return answers.join(self.engine, code, token)
 
-    def record_response(self, code: str, token: str, activity: str, value, item: str | None = None) -> bool:
-        """Record a device's answer; True when new, False when it changed an earlier one."""
-        return answers.record(self.engine, self.programme, code, token, activity, value, item)
+    def record_response(self, code: str, token: str, activity: str, value, item: str | None = None,
+                        seq: int | None = None) -> bool:
+        """Record a device's answer; True when new, False when it changed an earlier one.
+        With ``seq`` (the page's number for the tap) a late answer cannot overwrite a later one."""
+        return answers.record(self.engine, self.programme, code, token, activity, value, item, seq)
 
     def my_answers(self, code: str, token: str, activity: str) -> dict[str, str]:
         return answers.mine(self.engine, code, token, activity)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ..errors import BadRequest, Busy, Conflict, Invalid, NotFound
+from ..errors import BadRequest, Busy, Conflict, Invalid, NotFound, Stale
 from ..safeguarding import may_be_disclosure
 from .codes import looks_valid, normalise
 from .engine import busy_as_error, contention
@@ -45,6 +45,15 @@ _INSERT = insert(responses)
 _CHANGE = update(responses).where(responses.c.id == bindparam("response_id")).values(
     value=bindparam("new_value", type_=responses.c.value.type),
     updated_at=bindparam("stamp", type_=responses.c.updated_at.type))
+# A numbered answer changes the stored one only if that one is not numbered higher: the
+# test is part of the write, so two taps crossing on their way in leave the later one.
+_CHANGE_IN_ORDER = update(responses).where(
+    responses.c.id == bindparam("response_id"),
+    or_(responses.c.seq.is_(None), responses.c.seq <= bindparam("at_least", type_=responses.c.seq.type))).values(
+    value=bindparam("new_value", type_=responses.c.value.type),
+    updated_at=bindparam("stamp", type_=responses.c.updated_at.type),
+    seq=bindparam("new_seq", type_=responses.c.seq.type))
+_STORED_SEQ = select(responses.c.seq).where(responses.c.id == bindparam("response_id"))
 
 
 def live_row(conn, code: str, lock: bool = False):
@@ -102,17 +111,20 @@ class _NotJoined(Exception):
     pass
 
 
-def record(engine, programme_for, code: str, token: str, activity_id: str, value, item: str | None = None) -> bool:
+def record(engine, programme_for, code: str, token: str, activity_id: str, value, item: str | None = None,
+           seq: int | None = None) -> bool:
     """Store or change one answer; True when it is the device's first for this item.
 
     Refuses (NotFound, Conflict, Invalid) unless the activity is the current one and
     voting is open, and the value is one of its options. A device answering for the
-    first time is registered first, in a transaction of its own.
+    first time is registered first, in a transaction of its own. ``seq``, the page's
+    number for the tap, makes the last tap win: an answer numbered below the stored one
+    is refused (``Stale``) and changes nothing; without it the answer always replaces.
     """
     _need_token(token)
     for attempt in range(4):
         try:
-            return _record_once(engine, programme_for, code, token, str(activity_id), value, item)
+            return _record_once(engine, programme_for, code, token, str(activity_id), value, item, seq)
         except _NotJoined:
             join(engine, code, token)
         except IntegrityError:
@@ -129,7 +141,7 @@ def record(engine, programme_for, code: str, token: str, activity_id: str, value
     raise Busy("the answer could not be recorded: please send it again")
 
 
-def _record_once(engine, programme_for, code, token, activity_id, value, item) -> bool:
+def _record_once(engine, programme_for, code, token, activity_id, value, item, seq) -> bool:
     with engine.begin() as conn:
         row = live_row(conn, code, lock=True)
         if row.status == "ended":
@@ -152,9 +164,17 @@ def _record_once(engine, programme_for, code, token, activity_id, value, item) -
         if existing is None:
             conn.execute(_INSERT, {"session_id": row.id, "activity_id": activity.id, "item_id": item_id,
                                    "phase": activity.phase, "respondent": respondent, "value": stored,
-                                   "created_at": stamp, "updated_at": stamp})
+                                   "created_at": stamp, "updated_at": stamp, "seq": seq})
             return True
-        conn.execute(_CHANGE, {"response_id": existing, "new_value": stored, "stamp": stamp})
+        if seq is None:
+            conn.execute(_CHANGE, {"response_id": existing, "new_value": stored, "stamp": stamp})
+            return False
+        changed = conn.execute(_CHANGE_IN_ORDER, {"response_id": existing, "new_value": stored, "stamp": stamp,
+                                                  "at_least": seq, "new_seq": seq}).rowcount
+        if not changed:
+            later = conn.execute(_STORED_SEQ, {"response_id": existing}).scalar()
+            raise Stale(f"this device already sent a later answer (seq {later}) for this; send seq {later + 1} or "
+                        "higher to change it", seq=later)
         return False
 
 

@@ -7,7 +7,7 @@ the version row in it too, so a failed step changes nothing.
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import inspect, insert, select, text, update
 from sqlalchemy.engine import Engine
 
 from ..errors import StoreError
@@ -19,7 +19,14 @@ def _from_0(conn) -> None:
     metadata.create_all(conn)
 
 
-STEPS = {0: _from_0}
+def _from_1(conn) -> None:
+    # Answers gained the page's tap number (``seq``). A version-0 database upgraded in
+    # the same run already has it from ``create_all``.
+    if "seq" not in {c["name"] for c in inspect(conn).get_columns("responses")}:
+        conn.execute(text("ALTER TABLE responses ADD COLUMN seq INTEGER"))
+
+
+STEPS = {0: _from_0, 1: _from_1}
 
 
 def upgrade(conn, version: int) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, M
 from sqlalchemy.types import TypeDecorator
 
 APP_ID = "workshop-toolkit"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -107,6 +107,9 @@ responses = Table(
     Column("value", String(400), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # The page's number for the tap that wrote this value (NULL from a form without
+    # JavaScript): an answer numbered lower arrives late and must not overwrite it.
+    Column("seq", Integer),
     UniqueConstraint("session_id", "activity_id", "item_id", "respondent", name="ux_responses_one_each"),
 )
 

@@ -142,7 +142,7 @@ def test_the_student_page_shows_hostile_content_as_text(served, live, browser, a
             assert_inert(page, f"{activity.id} revealed", IMG)
             page.screenshot(path=str(artifacts / "hostile-student-reveal.png"), full_page=True)
 
-    page.get_by_role("link", name="Ask a question anonymously").click()
+    page.get_by_role("link", name="Ask a question without giving your name").click()
     page.get_by_label("Your question (up to 280 characters)").fill(f"Why {IMG} {SCRIPT}?")
     page.get_by_role("button", name="Send").click()
     expect(page.locator("main")).to_have_attribute("data-screen", "sent")

@@ -6,21 +6,17 @@ dashboard would; the page must follow live. Screenshots land in test-artifacts/.
 
 import json
 import re
-import time
 
 import pytest
 
+from support.browser import PHONE, advance_to, axe_clean, wait_for
 from support.server import start_server
 from toolkit.store import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(120)]
 
-PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True,
-         "has_touch": True}
-RECEIVED = "Answer received - you can change it while voting is open."
+RECEIVED = "Answer received. You can change it until voting closes."
 LIMIT_BYTES, LIMIT_REQUESTS = 60 * 1024, 5
-
-
 
 
 @pytest.fixture(scope="module")
@@ -39,34 +35,10 @@ def live(served, programme):
     store.close()
 
 
-def wait_for(condition, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def axe_clean(page, name):
-    from axe_playwright_python.sync_playwright import Axe
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{name}: {results.generate_report()}"
-
-
 def screen(page, name, artifacts, suffix=""):
     from playwright.sync_api import expect
     expect(page.locator("main")).to_have_attribute("data-screen", name)
     page.screenshot(path=str(artifacts / f"student-{name}{suffix}.png"), full_page=True)
-
-
-def advance_to(session, activity_id):
-    session.refresh()
-    while session.current_activity is None or session.current_activity.id != activity_id:
-        session.next()
-    if session.current_activity.kind != "slide":
-        session.open_voting()
 
 
 class Traffic:
@@ -126,10 +98,10 @@ def test_a_student_follows_a_whole_session_live(live, browser, artifacts):
     advance_to(session, "baseline-confidence")
     expect(page.get_by_role("heading", name=re.compile("How confident"))).to_be_visible()
     page.get_by_role("button", name="4", exact=True).click()
-    expect(page.get_by_role("status")).to_have_text(RECEIVED)
+    expect(page.locator("main .status")).to_have_text(RECEIVED)
     page.get_by_role("button", name="2", exact=True).click()
     expect(page.get_by_role("button", name="2", exact=True)).to_have_attribute("aria-pressed", "true")
-    expect(page.get_by_role("status")).to_have_text(RECEIVED)
+    expect(page.locator("main .status")).to_have_text(RECEIVED)
     wait_for(lambda: list(store.responses(session.code)["value"]) == ["2"], what="the changed answer in the store")
     screen(page, "vote", artifacts, "-scale")
     axe_clean(page, "vote")
@@ -137,7 +109,7 @@ def test_a_student_follows_a_whole_session_live(live, browser, artifacts):
     advance_to(session, "card-ana-bus")
     expect(page.get_by_role("heading", name=re.compile("her boyfriend Leo"))).to_be_visible()
     page.get_by_role("button", name="Warning signs").click()
-    expect(page.get_by_role("status")).to_have_text(RECEIVED)
+    expect(page.locator("main .status")).to_have_text(RECEIVED)
     screen(page, "vote", artifacts, "-card")
     session.reveal()
     expect(page.get_by_text("The answer:")).to_be_visible()
@@ -151,7 +123,7 @@ def test_a_student_follows_a_whole_session_live(live, browser, artifacts):
     page.get_by_label("Childline").check()
     page.get_by_label("A trusted adult").check()
     page.get_by_role("button", name="Send").click()
-    expect(page.get_by_role("status")).to_have_text(RECEIVED)
+    expect(page.locator("main .status")).to_have_text(RECEIVED)
     screen(page, "vote", artifacts, "-multiple")
     axe_clean(page, "multiple choice")
 
@@ -175,12 +147,12 @@ def test_a_student_follows_a_whole_session_live(live, browser, artifacts):
     wait_for(lambda: len(store.responses(session.code).query("activity_id == 'sort'")) == 3,
              what="three sorted cards in the store")
 
-    page.get_by_role("link", name="Ask a question anonymously").click()
+    page.get_by_role("link", name="Ask a question without giving your name").click()
     screen(page, "ask", artifacts)
     axe_clean(page, "ask")
     page.get_by_label(re.compile("Your question")).fill("What should I do if a friend is being pressured?")
     page.get_by_role("button", name="Send").click()
-    expect(page.get_by_text("Sent - only the facilitator sees it; it is anonymous")).to_be_visible()
+    expect(page.get_by_text("Only the workshop leader will see it.")).to_be_visible()
     screen(page, "sent", artifacts)
     axe_clean(page, "sent")
     assert [q["text"] for q in session.questions()] == ["What should I do if a friend is being pressured?"]
@@ -188,7 +160,7 @@ def test_a_student_follows_a_whole_session_live(live, browser, artifacts):
     screen(page, "sort", artifacts, "-after-question")
 
     session.end()
-    expect(page.get_by_role("heading", name="Thank you for taking part")).to_be_visible()
+    expect(page.get_by_role("heading", name="The workshop has ended")).to_be_visible()
     screen(page, "ended", artifacts)
     axe_clean(page, "ended")
     expect(page.get_by_text("Childline")).to_be_visible()
@@ -240,7 +212,7 @@ def test_a_student_without_javascript(live, browser, artifacts):
     advance_to(session, "card-ana-bus")
     load("vote", page.reload)
     load("vote (answer)", lambda: page.get_by_role("button", name="Exploitative").click())
-    expect(page.get_by_role("status")).to_have_text(RECEIVED)
+    expect(page.locator("main .status")).to_have_text(RECEIVED)
     load("vote (change)", lambda: page.get_by_role("button", name="Healthy").click())
     expect(page.get_by_role("button", name="Healthy")).to_have_attribute("aria-pressed", "true")
     check("vote")
@@ -266,15 +238,15 @@ def test_a_student_without_javascript(live, browser, artifacts):
     expect(page.get_by_role("button", name="Healthy")).to_have_attribute("aria-pressed", "true")
     check("sort")
 
-    load("ask", lambda: page.get_by_role("link", name="Ask a question anonymously").click())
+    load("ask", lambda: page.get_by_role("link", name="Ask a question without giving your name").click())
     page.get_by_label(re.compile("Your question")).fill("Who can I talk to?")
     load("sent", lambda: page.get_by_role("button", name="Send").click())
-    expect(page.get_by_text("Sent - only the facilitator sees it")).to_be_visible()
+    expect(page.get_by_text("Only the workshop leader will see it.")).to_be_visible()
     check("sent")
 
     session.end()
     load("ended", page.reload)
-    expect(page.get_by_role("heading", name="Thank you for taking part")).to_be_visible()
+    expect(page.get_by_role("heading", name="The workshop has ended")).to_be_visible()
     check("ended")
 
     for name, weight in weights.items():
@@ -303,12 +275,12 @@ def test_the_page_rides_out_a_bad_connection(live, browser, artifacts):
 
     context.set_offline(True)
     page.get_by_role("button", name="Healthy").click()
-    expect(page.get_by_role("status")).to_contain_text("Sending...")
+    expect(page.locator("main .status")).to_contain_text("Not sent yet")
     expect(page.get_by_role("button", name="Healthy")).to_have_attribute("aria-pressed", "true")
     page.screenshot(path=str(artifacts / "student-vote-sending.png"), full_page=True)
     assert len(store.responses(session.code)) == 0
     context.set_offline(False)
-    expect(page.get_by_role("status")).to_have_text(RECEIVED, timeout=10000)
+    expect(page.locator("main .status")).to_have_text(RECEIVED, timeout=10000)
     wait_for(lambda: list(store.responses(session.code)["value"]) == ["healthy"], what="the answer after Wi-Fi")
 
     context.unroute(events)

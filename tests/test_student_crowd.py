@@ -143,8 +143,8 @@ def test_forty_phones_and_a_browser_every_answer_lands_exactly_once(served, brow
             label = {"3": "3", "exploitative": "Exploitative"}[browser_answers[activity_id]]
             page.get_by_role("button", name=label, exact=True).click()
         if activity.kind != "sort":
-            expect(page.get_by_role("status")).to_have_text(
-                "Answer received - you can change it while voting is open.")
+            expect(page.locator("main .status")).to_have_text(
+                "Answer received. You can change it until voting closes.")
         per_student = len(activity.items) if activity.kind == "sort" else 1
         wait_for(lambda: report["done"][activity_id] == PHONES, what=f"every phone to finish {activity_id}")
         wait_for(lambda: sum(session.counts(activity_id).values()) == (PHONES + 1) * per_student,

@@ -46,3 +46,52 @@ def artifacts() -> Path:
     """Where tests save screenshots to look at (ignored by git)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# -- a student's phone -------------------------------------------------------------------------
+
+PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 640}}
+
+
+def wait_for(condition, timeout=10.0, what="condition"):
+    """Poll ``condition`` (outside the browser: the store, a thread) until it is truthy."""
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def axe_clean(page, name):
+    """axe-core's default rules (WCAG A/AA and best practice) find nothing on the page."""
+    from axe_playwright_python.sync_playwright import Axe
+    results = Axe().run(page)
+    assert results.violations_count == 0, f"{name}: {results.generate_report()}"
+
+
+def advance_to(session, activity_id):
+    """The facilitator moves to an activity (Next, as often as it takes) and opens voting."""
+    session.refresh()
+    while session.current_activity is None or session.current_activity.id != activity_id:
+        session.next()
+    if session.current_activity.kind != "slide":
+        session.open_voting()
+
+
+# Added to a page before its first byte: everything its live region says (window.__said),
+# the live region element first seen (window.__live), and every moment the words "Answer
+# received" are anywhere on the page (window.__received).
+RECORDER = """
+window.__said = []; window.__received = [];
+new MutationObserver(function () {
+  var live = document.getElementById("live");
+  if (live && !window.__live) window.__live = live;
+  var said = live && live.textContent;
+  if (said && said !== window.__said[window.__said.length - 1]) window.__said.push(said);
+  if (document.body && document.body.textContent.indexOf("Answer received") >= 0) window.__received.push(Date.now());
+}).observe(document, {subtree: true, childList: true, characterData: true});
+"""

@@ -349,7 +349,7 @@
   }
   function current(st, p) { return st.activity && st.activity.id === p.activity && st.voting_open; }
   function send(key, p) {
-    if (S.pending[key] !== p) return;
+    if (S.pending[key] !== p || !S.ok) return; // while the connection is lost, catching up sends it
     clearTimeout(p.timer);
     var body = {activity: p.activity, value: p.value, seq: p.seq}, n = ++p.n;
     if (p.item) body.item = p.item;
@@ -368,7 +368,8 @@
         p.seq = ++S.seq;
         send(key, p);
       } else if (s === 429 || s >= 500) retry(key, p, s === 429 ? "limited" : "busy");
-      else fail(key, s === 409 ? "closed" : s === 404 ? "gone" : s === 403 ? "reload" : "invalid");
+      else if (s === 409) { delete S.pending[key]; S.unsure.push(p); verify(); } // voting closed: say so on the screen it leads to
+      else fail(key, s === 404 ? "gone" : s === 403 ? "reload" : "invalid");
     }, function () { if (S.pending[key] === p && p.n === n) retry(key, p, "offline"); });
   }
   function retry(key, p, why) {
@@ -386,7 +387,8 @@
     refresh(); // what the server holds now, shown instead
   }
   /* Taps overtaken by the question moving on or voting closing: one may have reached the
-     server just in time, so ask it, one at a time, before saying which. */
+     server just in time, so ask it (one at a time, with the state now) and then say which,
+     on the screen that state shows. */
   function verify() {
     var p = S.unsure[0];
     if (S.state.status === "ended") S.unsure = []; // the link to this device's answers is gone
@@ -394,13 +396,16 @@
     S.verifying = true;
     call("sessions/" + encodeURIComponent(B.code) + "?activity=" + encodeURIComponent(p.activity), {}).then(function (res) {
       S.verifying = false;
-      if (res.status !== 200) return setTimeout(verify, 3000);
-      var mine = res.body.mine || {}, got = p.item ? mine[p.item] : mine[Object.keys(mine)[0]];
+      if (res.status !== 200) return void setTimeout(verify, 3000);
+      var data = res.body, mine = data.mine || {}, got = p.item ? mine[p.item] : mine[Object.keys(mine)[0]],
+          here = data.activity && data.activity.id === p.activity;
+      delete data.mine;
       S.unsure.shift();
       if (got === undefined || String(got).split(",").sort().join() !== [].concat(p.value).map(String).sort().join()) S.missed++;
+      apply(data, here ? mine : null);
+      heard(true);
       if (S.unsure.length) return verify();
-      var onScreen = S.state.activity && S.state.activity.id === p.activity;
-      S.note = S.missed ? (onScreen ? W.closed : W.missed) : W.late;
+      S.note = S.missed ? (here ? W.closed : W.missed) : W.late;
       S.missed = 0;
       say(S.note);
       render();

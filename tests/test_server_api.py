@@ -163,6 +163,53 @@ async def test_answer_then_change_it_while_voting_is_open(jp_fetch, store, sessi
     assert len(frame) == 1 and frame.iloc[0]["value"] == "healthy"
 
 
+async def test_numbered_answers_let_the_last_tap_win(jp_fetch, store, session):
+    """Two taps that cross on their way in: the one numbered lower changes nothing, and the
+    refusal says which number is stored so the page can number its next tap above it."""
+    card = at(session, "card")
+    p = phone(jp_fetch)
+    url = api(session.code, "responses")
+    first = await p.post(url, json={"activity": card.id, "value": "warning", "seq": 5})
+    assert first.code == 201 and Phone.json(first)["seq"] == 5
+    late = await p.post(url, json={"activity": card.id, "value": "healthy", "seq": 4})
+    error = assert_error(late, 409, "stale")
+    assert error["seq"] == 5
+    assert list(store.responses(session.code)["value"]) == ["warning"]
+    again = await p.post(url, json={"activity": card.id, "value": "warning", "seq": 5})  # the same tap, resent
+    assert again.code == 200
+    later = await p.post(url, json={"activity": card.id, "value": "exploitative", "seq": 6})
+    assert later.code == 200 and list(store.responses(session.code)["value"]) == ["exploitative"]
+    # Without a number (a page without JavaScript) the answer always replaces.
+    plain = await p.post(url, json={"activity": card.id, "value": "not_sure"})
+    assert plain.code == 200 and "seq" not in Phone.json(plain)
+    assert list(store.responses(session.code)["value"]) == ["not_sure"]
+    assert_error(await p.post(url, json={"activity": card.id, "value": "healthy", "seq": 5}), 409, "stale")
+    for bad in (-1, 2**31, 1.5, "7", True):
+        assert_error(await p.post(url, json={"activity": card.id, "value": "healthy", "seq": bad}), 400,
+                     "bad_request")
+    sort = at(session, "sort")
+    item = sort.items[0]
+    assert (await p.post(url, json={"activity": sort.id, "item": item, "value": "healthy", "seq": 9})).code == 201
+    assert_error(await p.post(url, json={"activity": sort.id, "item": item, "value": "warning", "seq": 8}), 409,
+                 "stale")
+    other = await p.post(url, json={"activity": sort.id, "item": sort.items[1], "value": "warning", "seq": 1})
+    assert other.code == 201  # numbers are per card: another card starts afresh
+
+
+async def test_a_page_can_ask_what_it_answered_to_an_earlier_activity(jp_fetch, store, session):
+    card = at(session, "card")
+    p = phone(jp_fetch)
+    await p.post(api(session.code, "responses"), json={"activity": card.id, "value": "warning", "seq": 1})
+    session.close_voting()
+    session.next()
+    state = Phone.json(await p.get(api(session.code), params={"activity": card.id}))
+    assert state["activity"]["id"] != card.id and state["mine"] == {"ana-bus": "warning"}
+    assert Phone.json(await p.get(api(session.code)))["mine"] == {}
+    assert Phone.json(await phone(jp_fetch).get(api(session.code), params={"activity": card.id}))["mine"] == {}
+    assert Phone.json(await p.get(api(session.code), params={"activity": "no-such-thing"}))["mine"] == {}
+    assert_error(await p.get(api(session.code), params={"activity": "x" * 81}), 400, "bad_request")
+
+
 async def test_answer_without_joining_first_registers_the_device(jp_fetch, session):
     card = at(session, "card")
     p = phone(jp_fetch)

@@ -87,6 +87,7 @@ async def test_real_responses_match_the_document(jp_fetch, jp_serverapp, sqlite_
     check(await p.get("toolkit/static/nothing.txt"), "/toolkit/static/{name}")
 
     check(await p.get(url(state)), state)
+    check(await p.get(url(state), params={"activity": "x" * 81}), state)
     check(await p.post(url(join)), join, "post")
     check(await p.post(url(join)), join, "post")
     check(await p.post(url(join), json={"x": 1}), join, "post")
@@ -107,6 +108,11 @@ async def test_real_responses_match_the_document(jp_fetch, jp_serverapp, sqlite_
         check(await p.post(url(answer), json=body), answer, "post")
         check(await p.post(url(answer), json=body), answer, "post")
         check(await p.post(url(answer), json={**body, "value": "nope"}), answer, "post")
+        if activity.kind == "card":  # once: the device's answers per second are limited
+            check(await p.post(url(answer), json={**body, "seq": 3}), answer, "post")
+            stale = check(await p.post(url(answer), json={**body, "seq": 2}), answer, "post")
+            assert stale.code == 409 and json.loads(stale.body)["error"]["seq"] == 3
+            check(await p.get(url(state), params={"activity": activity.id}), state)
         check(await p.get(url(state)), state)
         session.reveal()
         check(await p.get(url(state)), state)

@@ -241,7 +241,7 @@ async def test_questions_box_without_javascript(jp_fetch, session):
     sent = await student.form(action="ask", code=session.code, text="Is it ever OK to keep a secret?")
     _, body = await student.follow(sent)
     assert screen(body) == "sent"
-    assert ("Only the workshop leader will see it. It doesn't say who sent it, so if you need help, talk to an "
+    assert ("Only the workshop leader will see it. It doesn't say who sent it. If you need help, talk to an "
             "adult you trust or call") in body
     assert_help(body)
     assert [q["text"] for q in session.questions()] == ["Is it ever OK to keep a secret?"]

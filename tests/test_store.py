@@ -692,6 +692,30 @@ def test_a_version_0_database_is_upgraded(tmp_path):
         assert TOOLKIT_TABLES <= {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
 
 
+def test_a_version_1_database_gains_answer_numbers_and_keeps_its_answers(store_url, programme):
+    from sqlalchemy import create_engine, text
+
+    from toolkit.errors import Stale
+    store = Store(store_url)
+    session = store.start_session(programme)
+    session.next().next().open_voting()
+    activity = session.current_activity.id
+    store.record_response(session.code, "t" * 32, activity, "3")
+    store.close()
+    engine = create_engine(store_url)
+    with engine.begin() as conn:  # as version 1 left it: answers without their tap's number
+        conn.execute(text("ALTER TABLE responses DROP COLUMN seq"))
+        conn.execute(text("UPDATE toolkit_meta SET value = '1' WHERE key = 'schema_version'"))
+    engine.dispose()
+    store = Store(store_url)
+    assert list(store.responses(session.code)["value"]) == ["3"]
+    assert store.record_response(session.code, "t" * 32, activity, "4", seq=2) is False
+    with pytest.raises(Stale):
+        store.record_response(session.code, "t" * 32, activity, "5", seq=1)
+    assert list(store.responses(session.code)["value"]) == ["4"]
+    store.close()
+
+
 def _pg_execute(url: str, *statements):
     import psycopg
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:

@@ -33,7 +33,7 @@ BUILTIN_HELP = {
     "resources": [
         {"name": "Childline", "detail": "Free for anyone under 19", "phone": "0800 1111"},
         {"name": "NSPCC", "detail": "Helpline for anyone worried about a child", "phone": "0808 800 5000"},
-        {"name": "Police", "detail": "If someone is in immediate danger", "phone": "999"},
+        {"name": "Police", "detail": "If someone is in danger right now", "phone": "999"},
     ],
 }
 

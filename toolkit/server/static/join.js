@@ -102,7 +102,7 @@
   /* What changed, in a few words for the live region (focus moves to a new screen's heading). */
   function news(a, b) {
     if (b.status === "ended") return a.status === "ended" ? "" : "The workshop has ended.";
-    if (b.status === "summary") return a.status === "summary" ? "" : "That was the last activity.";
+    if (b.status === "summary") return a.status === "summary" ? "" : "That's all the questions.";
     var act = b.activity, out = [];
     if (!act) return "";
     if (actKey(a) !== actKey(b)) {
@@ -262,7 +262,7 @@
   }
   function sent() {
     return [heading("Sent"),
-      h("p", {"class": "lead sent", text: "Only the workshop leader will see it. It doesn't say who sent it, so if you need help, talk to an adult you trust or call one of the numbers below."}),
+      h("p", {"class": "lead sent", text: "Only the workshop leader will see it. It doesn't say who sent it. If you need help, talk to an adult you trust or call a number below."}),
       h("p", null, h("a", {href: url(), text: "Back to the workshop", on: {click: view(null)}}))];
   }
   function view(name) {
@@ -289,7 +289,7 @@
   function render(moved) {
     var st = S.state, name = screenName(st), body;
     if (name === "lobby") body = waiting("You're in", "Waiting for the workshop to start. Keep this page open.");
-    else if (name === "summary") body = waiting("That's the last activity", "Thanks for your answers. Look at the screen at the front.");
+    else if (name === "summary") body = waiting("That's all the questions", "Thanks for your answers. Look at the screen at the front.");
     else if (name === "ended") body = [h("p", {"class": "kicker", text: st.title}), heading("The workshop has ended"),
       h("p", {"class": "lead", text: "Thank you for taking part. Your answers stay anonymous. You can close this page."})];
     else if (name === "slide") body = [h("p", {"class": "kicker", text: st.title}), heading(st.activity.title),

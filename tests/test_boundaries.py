@@ -455,7 +455,7 @@ class TestGuessingCodes:
             assert json.loads(response.body)["error"]["kind"] == "too_many_requests"
         form = await fresh.post("toolkit/join", body=f"_xsrf={fresh.cookies['_xsrf']}&action=join&code={session.code}",
                                 xsrf=False, headers={"Content-Type": "application/x-www-form-urlencoded"})
-        assert form.code == 429 and b"wait a minute" in form.body
+        assert form.code == 429 and b"Wait a minute" in form.body
         store.close()
 
 

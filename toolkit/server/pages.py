@@ -177,7 +177,7 @@ class JoinPage(BodyMixin, StudentPageHandler):
                 "state": state, "mine": mine, "card": position if name == "sort" and position is not None else
                 ("done" if name == "sort" else None), "view": view if name in ("ask", "sent") else None,
                 "help": self.ctx.help, "anonymity": screens.ANONYMITY, "ping": KEEPALIVE_SECONDS,
-                "note": note})
+                "notice": note})
         self.render_page(name, state, code=code, mine=mine, position=position, note=note, error=error, text=text,
                          help_=help_, boot=boot)
 

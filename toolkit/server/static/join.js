@@ -12,7 +12,7 @@
   if (!bootEl || !window.fetch || !document.body.replaceChildren) return; // the plain forms still work
   var B = JSON.parse(bootEl.textContent);
   var S = {state: B.state, mine: B.mine || {}, pending: {}, unsure: [], missed: 0, card: B.card, view: B.view,
-           note: B.note || null, error: null, text: "", draft: null, source: null, poller: null,
+           note: B.notice || null, error: null, text: "", draft: null, source: null, poller: null,
            retryAt: 1000, seq: 0, ok: true, dog: 0};
   var main = document.getElementById("main"), live = document.getElementById("live"), bar = document.getElementById("conn");
   var DEAD = (B.ping || 3) * 2000 + 2000; // two pings missed, and a little

@@ -445,14 +445,13 @@
   /* Heard from the server: the watchdog starts again; a fresh state after a loss is caught up. */
   function heard(fresh) {
     clearTimeout(S.dog);
-    if (S.state.status === "ended") return;
-    S.dog = setTimeout(lose, DEAD);
     if (fresh && !S.ok) {
       S.ok = true; bar.hidden = true;
       say(W.back);
       render();
       resendAll();
     }
+    if (S.state.status !== "ended") S.dog = setTimeout(lose, DEAD);
   }
   function lose() {
     if (S.ok) {

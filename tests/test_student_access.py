@@ -212,7 +212,8 @@ def test_forced_colours_keep_the_progress_bar(live, browser, artifacts):
     expect(page.get_by_text("2 of 3")).to_be_visible()
     page.screenshot(path=str(artifacts / "student-sort-forced-colours.png"))
     look = page.evaluate("""() => {
-        const t = getComputedStyle(document.querySelector('.progress')), f = getComputedStyle(document.querySelector('.progress .fill'));
+        const t = getComputedStyle(document.querySelector('.progress')),
+              f = getComputedStyle(document.querySelector('.progress .fill'));
         return {fill: f.backgroundColor, track: t.backgroundColor, border: t.borderTopStyle};
     }""")
     assert look["fill"] != look["track"] and look["border"] == "solid", look
@@ -247,7 +248,9 @@ def test_large_text_on_a_narrow_phone_overflows_nothing_and_tick_boxes_keep_one_
             for (const el of document.querySelectorAll('header *, main *, aside *')) {
                 if (el.classList.contains('vh')) continue;  // the live region: visually hidden
                 const r = el.getBoundingClientRect();
-                if (r.width && (r.right > width + 0.5 || r.left < -0.5)) out.push(el.tagName + '.' + el.className + ' ' + r.right);
+                if (r.width && (r.right > width + 0.5 || r.left < -0.5)) {
+                    out.push(el.tagName + '.' + el.className + ' ' + r.right);
+                }
             }
             return {out, scroll: document.documentElement.scrollWidth, width};
         }""")

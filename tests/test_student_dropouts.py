@@ -25,16 +25,6 @@ CLOSED = "Your answer was not saved: voting had closed."
 OFFLINE = "Not sent yet: there's no connection. Trying again\u2026"
 SENDING = "Sending your answer\u2026"
 
-window.__said = []; window.__received = [];
-new MutationObserver(function () {
-  var live = document.getElementById("live");
-  if (live && !window.__live) window.__live = live;
-  var said = live && live.textContent;
-  if (said && said !== window.__said[window.__said.length - 1]) window.__said.push(said);
-  if (document.body && document.body.textContent.indexOf("Answer received") >= 0) window.__received.push(Date.now());
-}).observe(document, {subtree: true, childList: true, characterData: true});
-"""
-
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):

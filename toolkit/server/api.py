@@ -38,11 +38,14 @@ class SessionState(StudentAPIHandler):
 
     @allow_unauthenticated
     async def get(self, code: str):
-        code = normalise(code)
-        _, state = await self.lookup(code)
+        unknown = sorted(set(self.request.query_arguments) - {"activity"})
+        if unknown:
+            raise BadRequest(f"unknown query parameter {unknown[0]!r} (expected activity)")
         activity = self.get_argument("activity", "")
         if len(activity) > 80 or not activity.isprintable():
             raise BadRequest("'activity' is the id of one of this session's activities")
+        code = normalise(code)
+        _, state = await self.lookup(code)
         self.write_json({**state, "mine": await self.my_answers(code, state, activity or None)})
 
 

@@ -125,8 +125,10 @@ def test_help_is_one_tap_from_the_top_of_every_screen_on_a_small_phone(live, bro
     page = context.new_page()
     checked = []
 
-    def check(name, suffix=""):
+    def check(name, suffix="", ready=None):
         expect(page.locator("main")).to_have_attribute("data-screen", name)
+        if ready is not None:  # the screen as it settles (voting open), not on its way there
+            expect(ready).to_be_visible()
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(artifacts / f"student-360x640-{name}{suffix}.png"))
         link = page.get_by_role("link", name="Need help?")
@@ -149,28 +151,28 @@ def test_help_is_one_tap_from_the_top_of_every_screen_on_a_small_phone(live, bro
     session.next()
     check("slide")
     advance_to(session, "baseline-confidence")
-    check("vote", "-scale")
+    check("vote", "-scale", page.get_by_role("button", name="5, Very"))
     advance_to(session, "card-ana-bus")
-    check("vote", "-card")
+    check("vote", "-card", page.get_by_role("button", name="Exploitative"))
     page.get_by_role("button", name="Exploitative").click()
     session.reveal()
-    check("reveal", "-card")
+    check("reveal", "-card", page.get_by_text("Exploitative (you)"))
     advance_to(session, "poll-who-help")
-    check("vote", "-multiple")
+    check("vote", "-multiple", page.get_by_role("button", name="Send"))
     advance_to(session, "sort")
-    check("sort")
+    check("sort", "", page.get_by_text("1 of 3"))
     for label in ("Healthy", "Exploitative", "Warning signs"):
         page.get_by_role("button", name=label).click()
     expect(page.get_by_role("heading", name="All sorted")).to_be_visible()
     check("sort", "-done")
     session.close_voting()
     session.reveal()
-    check("reveal", "-sort")
+    check("reveal", "-sort", page.get_by_role("heading", name="The answers"))
     page.get_by_role("link", name="Ask a question without giving your name").click()
     check("ask")
     page.get_by_label(re.compile("Your question")).fill("Who can I talk to about a friend?")
     page.get_by_role("button", name="Send").click()
-    check("sent")
+    check("sent", "", page.get_by_role("heading", name="Sent"))
     page.get_by_role("link", name="Back to the workshop").click()
     while session.refresh().status != "summary":
         session.next()

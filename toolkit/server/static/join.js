@@ -426,7 +426,7 @@
   /* -- keeping up ------------------------------------------------------------------ */
   function apply(state, mine) {
     var old = S.state, moved = actKey(old) !== actKey(state), before = JSON.stringify(S.mine), dropped = 0, k, p;
-    if (!moved && state.version < old.version) return;
+    if (state.version < old.version) return; // an older state, overtaken on its way (a slow poll)
     S.state = state;
     for (k in S.pending) {
       p = S.pending[k];

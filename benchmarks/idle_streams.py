@@ -101,7 +101,8 @@ def one(tree: Path | None, streams: int, seconds: float) -> dict:
                            ".start_session('short-25', organisation='Benchmark').code)", db_url],
                           env={**os.environ, "PYTHONPATH": str(root)}, cwd=root, check=True, capture_output=True,
                           text=True).stdout.strip()
-    server = common.start_server(work, db_url, tree=tree)
+    # One address holds every stream here; a server without the setting ignores it.
+    server = common.start_server(work, db_url, args=["--ToolkitApp.streams_per_address=0"], tree=tree)
     try:
         quiet = asyncio.run(measure(server, code, 0, seconds / 2))
         held = asyncio.run(measure(server, code, streams, seconds))

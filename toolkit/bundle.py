@@ -37,6 +37,7 @@ from .store.bulk import ensure_snapshot, write_sessions
 from .store.codes import looks_valid
 from .store.engine import reading
 from .store.schema import questions, responses, sessions, snapshots
+from .store.session import STATUSES
 
 FORMAT = "workshop-toolkit-sessions"
 VERSION = 1
@@ -72,7 +73,6 @@ _SPEC = {
                   "flagged": (_BOOL, False, None), "created_at": (_TIME, False, None),
                   "updated_at": (_TIME, False, None)},
 }
-STATUSES = ("lobby", "running", "summary", "ended")
 # Facts a later export of the same session may legitimately change (it was still running).
 _VOLATILE = ("status", "current_index", "voting_open", "revealed", "version", "respondents", "ended_at",
              "updated_at")

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from . import config
 from .content import Library, Programme, resolve_plan
+from .content.vocab import CARD_KINDS
 from .errors import Conflict
 from .store.bulk import get_meta, set_meta, write_sessions
 from .store.codes import ALPHABET, LENGTH
@@ -267,7 +268,7 @@ def _students(size: int, rng) -> list[dict]:
 
 
 def _answers(prog: Programme, activity, item: str, present: list[dict], cohort: dict, rng) -> list:
-    if activity.kind in ("card", "sort"):
+    if activity.kind in CARD_KINDS:
         card = prog.card(item)
         options = [c["id"] for c in prog.categories()]
         return [_card_answer(card, options, s, cohort, activity.kind, rng) for s in present]

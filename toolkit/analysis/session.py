@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..content.vocab import CARD_KINDS, PHASES
+
 EXPORT_COLUMNS = ["session_id", "code", "plan_id", "deck_id", "organisation", "group", "age_band", "setting",
                   "facilitator", "session_date", "activity_id", "activity_kind", "phase", "item_id", "item_type",
                   "respondent", "value", "expected", "correct", "model", "answered_at"]
@@ -54,7 +56,7 @@ def distribution(responses: pd.DataFrame, activity_id: str | None = None, item_i
 
 
 def results_matrix(responses: pd.DataFrame, categories: list[str] | None = None,
-                   activity_kinds: tuple[str, ...] = ("card", "sort")) -> pd.DataFrame:
+                   activity_kinds: tuple[str, ...] = CARD_KINDS) -> pd.DataFrame:
     """Cards × categories: how many put each card in each category (card rows in first-seen order)."""
     rows = responses[responses["activity_kind"].isin(activity_kinds)] if not responses.empty else responses
     if rows.empty:
@@ -65,7 +67,7 @@ def results_matrix(responses: pd.DataFrame, categories: list[str] | None = None,
     return matrix.reindex(index=order, columns=cols, fill_value=0)
 
 
-def card_summary(responses: pd.DataFrame, activity_kinds: tuple[str, ...] = ("card", "sort")) -> pd.DataFrame:
+def card_summary(responses: pd.DataFrame, activity_kinds: tuple[str, ...] = CARD_KINDS) -> pd.DataFrame:
     """Per card: answers, the most chosen category and its share (agreement), the expected
     category and the share that matched it.
 
@@ -128,7 +130,7 @@ def change(responses: pd.DataFrame) -> pd.DataFrame:
     """
     columns = ["item_id", "item_type", "baseline", "endpoint", "change", "paired", "paired_change",
                "baseline_n", "endpoint_n"]
-    rows = responses[responses["phase"].isin(["baseline", "endpoint"])] if not responses.empty else responses
+    rows = responses[responses["phase"].isin(PHASES)] if not responses.empty else responses
     if rows.empty:
         return pd.DataFrame(columns=columns)
     rows = rows.assign(score=_score(rows))

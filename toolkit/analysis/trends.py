@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from .. import config
+from ..content.vocab import CARD_KINDS, PHASES
 
-CARD_KINDS = ("card", "sort")
 LABEL_FILTERS = ("organisation", "group", "age_band", "setting", "facilitator", "plan_id", "deck_id")
 NOT_SET = "(not set)"
 SIZE_BANDS = (1, 5, 10, 15, 20, 25, 30, 35)
@@ -209,7 +209,7 @@ def phase_rows(responses: pd.DataFrame) -> pd.DataFrame:
     """The answers given at the baseline or the end-point: what ``change_by`` reads."""
     if responses.empty:
         return responses
-    return _take(responses, responses["phase"].isin(["baseline", "endpoint"]).to_numpy())
+    return _take(responses, responses["phase"].isin(PHASES).to_numpy())
 
 
 _cards = card_rows

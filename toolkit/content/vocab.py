@@ -53,3 +53,6 @@ DEFAULT_CATEGORIES: list[dict] = [
 NOT_SURE = {"id": "not_sure", "label": "Not sure", "colour": "#8A8F98"}
 
 PHASES: tuple[str, ...] = ("baseline", "endpoint")
+
+# Activities whose items are cards (a card round shows one, a sort the whole deck).
+CARD_KINDS: tuple[str, ...] = ("card", "sort")

@@ -13,8 +13,7 @@ import plotly.graph_objects as go
 from ..analysis import card_summary, change, contested_cards, distribution, results_matrix
 from ..charts import change_chart, distribution_chart, matrix_chart
 from ..charts.style import wrap
-
-CARD_KINDS = ("card", "sort")
+from ..content.vocab import CARD_KINDS
 
 
 def card_label(programme, card_id: str, words: int = 6) -> str:

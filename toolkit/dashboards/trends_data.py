@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 
-from ..content.vocab import MODELS
+from ..content.vocab import CARD_KINDS, MODELS
 from ..store.engine import reading
 from ..store.schema import responses as responses_table
 from ..store.schema import sessions as sessions_table
@@ -135,7 +135,7 @@ def _facts(programme, activity_id: str, item_id: str) -> dict:
     if act.kind == "poll":
         return {"activity_kind": "poll", "item_type": programme.question(item_id)["type"],
                 "expected": programme.expected(act, item_id), "model": None}
-    if act.kind in ("card", "sort"):
+    if act.kind in CARD_KINDS:
         return {"activity_kind": act.kind, "item_type": "card", "expected": programme.expected(act, item_id),
                 "model": programme.card(item_id)["model"]}
     return none

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from .. import config
-from ..content.vocab import CARD_KINDS, PHASES
+from ..content.vocab import CARD_KINDS, PHASES, SESSION_LABELS
 
-LABEL_FILTERS = ("organisation", "group", "age_band", "setting", "facilitator", "plan_id", "deck_id")
+LABEL_FILTERS = SESSION_LABELS
 NOT_SET = "(not set)"
 SIZE_BANDS = (1, 5, 10, 15, 20, 25, 30, 35)
 

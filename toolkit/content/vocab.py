@@ -54,5 +54,18 @@ NOT_SURE = {"id": "not_sure", "label": "Not sure", "colour": "#8A8F98"}
 
 PHASES: tuple[str, ...] = ("baseline", "endpoint")
 
+# The labels a session may carry, with their names on screen. They describe the group,
+# never a student.
+GROUP_LABELS: dict[str, str] = {
+    "organisation": "Organisation",
+    "group": "Group",
+    "age_band": "Age band",
+    "setting": "Setting",
+    "facilitator": "Facilitator",
+}
+
+# What trends compare and filter sessions by: their group labels and the content they ran.
+SESSION_LABELS: tuple[str, ...] = (*GROUP_LABELS, "plan_id", "deck_id")
+
 # Activities whose items are cards (a card round shows one, a sort the whole deck).
 CARD_KINDS: tuple[str, ...] = ("card", "sort")

@@ -13,11 +13,9 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from ..analysis import tidy_export
+from ..content.vocab import GROUP_LABELS
 from ..store.codes import display
 from . import session_charts as sc
-
-LABEL_NAMES = {"organisation": "Organisation", "group": "Group", "age_band": "Age band", "setting": "Setting",
-               "facilitator": "Facilitator"}
 
 
 def export_name(session, extension: str) -> str:
@@ -87,7 +85,7 @@ def _facts(session, frame) -> str:
     facts = [("Join code", display(session.code)), ("Plan", session.plan_id), ("Deck", session.deck_id),
              ("Started", _when(session.created_at)), ("Students joined", str(session.respondents)),
              ("Answers", str(len(frame)))]
-    facts += [(LABEL_NAMES[k], v) for k, v in session.labels.items() if v]
+    facts += [(GROUP_LABELS[k], v) for k, v in session.labels.items() if v]
     return "<dl class='facts'>" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(str(v))}</dd>" for k, v in facts) + "</dl>"
 
 

@@ -14,17 +14,17 @@ import ipywidgets as W
 from ..content import Library, check_files, load_file, resolve_plan
 from ..content.library import find_help, region_for
 from ..content.models import Plan
-from ..content.vocab import AGE_BANDS
+from ..content.vocab import AGE_BANDS, GROUP_LABELS
 from ..errors import ToolkitError
 from ..store.codes import display
 from .facilitator_style import row
 
-LABEL_FIELDS = (  # (store label, field label, placeholder)
-    ("organisation", "Organisation", "e.g. Riverside Academy"),
-    ("group", "Group", "e.g. Year 9, class B"),
-    ("setting", "Setting", "e.g. school, youth club"),
-    ("facilitator", "Facilitator", "initials or a team name"),
-)
+LABEL_HINTS = {  # the text labels' placeholders (the age band is a choice)
+    "organisation": "e.g. Riverside Academy",
+    "group": "e.g. Year 9, class B",
+    "setting": "e.g. school, youth club",
+    "facilitator": "initials or a team name",
+}
 UPLOAD_VALUE = "upload:"
 
 
@@ -51,8 +51,9 @@ class StartPanel:
                                    layout=W.Layout(width="auto"))
         self.upload_result = W.HTML()
         self.labels: dict[str, W.Widget] = {
-            name: W.Text(description=label, placeholder=hint) for name, label, hint in LABEL_FIELDS}
-        self.labels["age_band"] = W.Dropdown(description="Age band", options=[("-", "")] + [(a, a) for a in AGE_BANDS])
+            name: W.Text(description=GROUP_LABELS[name], placeholder=hint) for name, hint in LABEL_HINTS.items()}
+        self.labels["age_band"] = W.Dropdown(description=GROUP_LABELS["age_band"],
+                                             options=[("-", "")] + [(a, a) for a in AGE_BANDS])
         self.start_button = W.Button(description="Start session", button_style="primary")
         self.message = W.HTML()
         self.resume_list = W.VBox()

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..analysis import trends as T
 from ..charts import trends as C
+from ..content.vocab import GROUP_LABELS
 from ..demo import demo_sessions
 from ..errors import ToolkitError
 from ..store import Store, open_store
@@ -30,10 +31,7 @@ from .trends_chart import Chart, PlotlyLoader
 from .trends_style import stylesheet
 
 ALL = "All"
-FILTERS = (  # (analysis name, label)
-    ("organisation", "Organisation"), ("group", "Group"), ("age_band", "Age band"), ("setting", "Setting"),
-    ("facilitator", "Facilitator"), ("plan_id", "Plan"), ("deck_id", "Deck"),
-)
+FILTERS = (*GROUP_LABELS.items(), ("plan_id", "Plan"), ("deck_id", "Deck"))  # (analysis name, label)
 COMPARE = {"Group": ["organisation", "group"], "Organisation": ["organisation"], "Age band": ["age_band"],
            "Setting": ["setting"], "Facilitator": ["facilitator"], "Plan": ["plan_id"]}
 PERCENT = ("match", "not_sure", "put_as_share")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 
-from ..content.vocab import CARD_KINDS, MODELS
+from ..content.vocab import CARD_KINDS, MODELS, SESSION_LABELS
 from ..store.engine import reading
 from ..store.schema import responses as responses_table
 from ..store.schema import sessions as sessions_table
@@ -23,7 +23,6 @@ from ..store.schema import sessions as sessions_table
 COLUMNS = ["session_id", "organisation", "group", "age_band", "setting", "facilitator", "plan_id", "deck_id",
            "session_date", "month", "activity_kind", "phase", "item_id", "item_type", "respondent", "value", "expected",
            "model"]
-SESSION_LABELS = ["organisation", "group", "age_band", "setting", "facilitator", "plan_id", "deck_id"]
 
 
 @dataclass

@@ -21,6 +21,7 @@ from .. import config
 from ..content import Library, Programme, resolve_plan
 from ..content.library import find_help
 from ..content.models import Plan
+from ..content.vocab import GROUP_LABELS
 from ..errors import Conflict, Invalid, NotFound
 from . import answers
 from .codes import new_code, normalise
@@ -31,7 +32,7 @@ from .session import Session, now
 # Read on every refresh and every live-state rebuild: built once.
 _BY_ID = select(sessions).where(sessions.c.id == bindparam("session_id"))
 
-LABELS = ("organisation", "group", "age_band", "setting", "facilitator")
+LABELS = tuple(GROUP_LABELS)
 LABEL_MAX = 120
 
 

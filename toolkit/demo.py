@@ -18,21 +18,16 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import func, select
 
 from . import config
 from .content import Library, Programme, resolve_plan
 from .content.vocab import CARD_KINDS
 from .errors import Conflict
-from .store.bulk import get_meta, set_meta, write_sessions
 from .store.codes import ALPHABET, LENGTH
-from .store.engine import reading
-from .store.schema import sessions as sessions_table
 
 # Sessions written per transaction: few enough that a failure loses little, many enough
 # that commits do not dominate.
 BATCH = 25
-DEMO_KEY = "demo_sessions"
 
 
 @dataclass(frozen=True)
@@ -133,8 +128,7 @@ def simulate(store, sessions: int = 120, programmes: list[Programme] | None = No
     rng = np.random.default_rng(seed)
     pick = random.Random(seed)
     now = now or datetime.now(timezone.utc)
-    with store.engine.begin() as conn:
-        snapshot_ids = [store.save_snapshot(conn, p) for p in programmes]
+    snapshot_ids = store.save_snapshots(programmes)
     result = DemoResult(0, 0, 0)
     weights = np.array([o.weight for o in ORGANISATIONS])
     pending: list[tuple[dict, list, list]] = []
@@ -149,16 +143,13 @@ def simulate(store, sessions: int = 120, programmes: list[Programme] | None = No
             if progress:
                 progress(len(pending))
             pending = []
-    with store.engine.begin() as conn:
-        before = int(get_meta(conn, DEMO_KEY) or 0)
-        set_meta(conn, DEMO_KEY, str(before + result.sessions))
+    store.count_demo_sessions(result.sessions)
     return result
 
 
 def refuse_mixing(store, append: bool = False) -> None:
     """Raise Conflict when ``store`` already holds sessions (unless ``append``)."""
-    with reading(store.engine) as conn:
-        existing = conn.execute(select(func.count()).select_from(sessions_table)).scalar_one()
+    existing = store.session_count()
     if existing and not append:
         raise Conflict(f"the store at {store!r} already holds {existing} session(s); simulated sessions would "
                        "mix with them. Use an empty --db, or --append to add them anyway.")
@@ -166,14 +157,12 @@ def refuse_mixing(store, append: bool = False) -> None:
 
 def demo_sessions(store) -> int:
     """How many simulated sessions the store holds (0 for a store of real sessions)."""
-    with reading(store.engine) as conn:
-        return int(get_meta(conn, DEMO_KEY) or 0)
+    return store.demo_sessions()
 
 
 def _flush(store, pending, result: DemoResult) -> None:
-    with store.engine.begin() as conn:
-        write_sessions(conn, [p[0] for p in pending], [r for p in pending for r in p[1]],
-                       [q for p in pending for q in p[2]])
+    store.write_sessions([p[0] for p in pending], [r for p in pending for r in p[1]],
+                         [q for p in pending for q in p[2]])
     result.sessions += len(pending)
     result.responses += sum(len(p[1]) for p in pending)
     result.questions += sum(len(p[2]) for p in pending)

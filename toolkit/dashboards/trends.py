@@ -23,7 +23,6 @@ import pandas as pd
 from ..analysis import trends as T
 from ..charts import trends as C
 from ..content.vocab import GROUP_LABELS
-from ..demo import demo_sessions
 from ..errors import ToolkitError
 from ..store import Store, open_store
 from . import trends_data
@@ -94,7 +93,7 @@ class TrendsDashboard:
         self.store = store or open_store()
         self.k = T.threshold(min_group_size)
         self.loaded = trends_data.load(self.store)
-        self.demo = demo_sessions(self.store)
+        self.demo = self.store.demo_sessions()
         self._quiet = False
         self.last_seconds = 0.0
         self.tables: Tables | None = None
@@ -238,7 +237,7 @@ class TrendsDashboard:
         if trends_data.stamp(self.store) != self.loaded.stamp:
             self.loaded = trends_data.load(self.store)
             self._cache.clear()
-            self.demo = demo_sessions(self.store)
+            self.demo = self.store.demo_sessions()
             self._set_options()
         self.refresh()
 

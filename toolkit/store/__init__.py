@@ -23,7 +23,7 @@ from ..content.library import find_help
 from ..content.models import Plan
 from ..content.vocab import GROUP_LABELS
 from ..errors import Conflict, Invalid, NotFound
-from . import answers
+from . import answers, bulk
 from .codes import new_code, normalise
 from .engine import make_engine, prepare, reading, verify
 from .schema import questions, responses, sessions, snapshots
@@ -92,11 +92,10 @@ class Store:
         return programme
 
     def save_snapshot(self, conn, programme: Programme) -> str:
+        """Store a programme's snapshot in ``conn``'s transaction (once per distinct content); its id."""
         body = json.dumps(programme.snapshot(), sort_keys=True, separators=(",", ":"))
         snapshot_id = hashlib.sha256(body.encode()).hexdigest()
-        exists = conn.execute(select(snapshots.c.id).where(snapshots.c.id == snapshot_id)).first()
-        if not exists:
-            conn.execute(insert(snapshots).values(id=snapshot_id, body=body))
+        bulk.ensure_snapshot(conn, snapshot_id, body)
         return snapshot_id
 
     # -- sessions -----------------------------------------------------------------
@@ -262,6 +261,34 @@ class Store:
         """Sessions as a DataFrame, with their labels, status and respondent counts."""
         from . import frames
         return frames.sessions_frame(self.engine, **filters)
+
+    # -- many sessions at once: simulated ones (demo) -------------------------------
+    def session_count(self) -> int:
+        """How many sessions the store holds, of any status."""
+        with reading(self.engine) as conn:
+            return conn.execute(select(func.count()).select_from(sessions)).scalar_one()
+
+    def save_snapshots(self, programmes) -> list[str]:
+        """Store the snapshots of ``programmes`` (each distinct content once); their ids, in order."""
+        with self.engine.begin() as conn:
+            return [self.save_snapshot(conn, programme) for programme in programmes]
+
+    def write_sessions(self, session_rows, response_rows=(), question_rows=()) -> None:
+        """Write whole sessions in one transaction: all of them or, on any error, none.
+        Rows are keyed by column name; their snapshots must be stored already."""
+        with self.engine.begin() as conn:
+            bulk.write_sessions(conn, session_rows, response_rows, question_rows)
+
+    def demo_sessions(self) -> int:
+        """How many of the sessions here ``toolkit demo`` simulated (0 in a store of real ones)."""
+        with reading(self.engine) as conn:
+            return int(bulk.get_meta(conn, bulk.DEMO_KEY) or 0)
+
+    def count_demo_sessions(self, added: int) -> None:
+        """Note that ``added`` more simulated sessions were written (the trends page says so)."""
+        with self.engine.begin() as conn:
+            before = int(bulk.get_meta(conn, bulk.DEMO_KEY) or 0)
+            bulk.set_meta(conn, bulk.DEMO_KEY, str(before + added))
 
     # -- the questions box (facilitator side) -------------------------------------
     def questions(self, session_id: str, status: str | None = None) -> list[dict]:

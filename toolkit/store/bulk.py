@@ -17,6 +17,8 @@ from .schema import meta, questions, responses, sessions, snapshots
 # Rows per INSERT: large enough to amortise the round trip, small enough that PostgreSQL's
 # 65,535 bind parameters per statement are never exceeded (responses have 8 columns).
 CHUNK = 5000
+# The toolkit_meta entry counting the sessions ``toolkit demo`` wrote.
+DEMO_KEY = "demo_sessions"
 
 
 def insert_rows(conn, table, rows: Sequence[dict], chunk: int = CHUNK) -> int:

@@ -27,52 +27,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
-
 from . import __version__
 from .content import Programme
-from .errors import BadRequest, NotFound, StoreError
-from .store.bulk import ensure_snapshot, write_sessions
+from .errors import BadRequest, NotFound
+from .store.bundles import BOOLEAN, COLUMNS, INTEGER, SPEC, TEXT, TIME
 from .store.codes import looks_valid
-from .store.engine import reading
-from .store.schema import questions, responses, sessions, snapshots
 from .store.session import STATUSES
 
 FORMAT = "workshop-toolkit-sessions"
 VERSION = 1
 
-SESSION_COLUMNS = ["id", "code", "title", "plan_id", "deck_id", "snapshot_id", "organisation", "group_label",
-                   "age_band", "setting", "facilitator", "status", "current_index", "voting_open", "revealed",
-                   "version", "respondents", "created_at", "started_at", "ended_at", "updated_at"]
-SNAPSHOT_COLUMNS = ["id", "body"]
-RESPONSE_COLUMNS = ["session_id", "activity_id", "item_id", "phase", "respondent", "value", "created_at",
-                    "updated_at"]
-QUESTION_COLUMNS = ["session_id", "text", "status", "flagged", "created_at", "updated_at"]
-TABLES = {"sessions": SESSION_COLUMNS, "snapshots": SNAPSHOT_COLUMNS, "responses": RESPONSE_COLUMNS,
-          "questions": QUESTION_COLUMNS}
-
-# What each column may hold: (kind, may be empty, longest). Mirrors the store's tables.
-_TEXT, _INT, _BOOL, _TIME = "text", "integer", "true or false", "time"
-_SPEC = {
-    "sessions": {"id": (_TEXT, False, 32), "code": (_TEXT, False, 12), "title": (_TEXT, False, 200),
-                 "plan_id": (_TEXT, False, 60), "deck_id": (_TEXT, False, 60), "snapshot_id": (_TEXT, False, 64),
-                 "organisation": (_TEXT, True, 120), "group_label": (_TEXT, True, 120),
-                 "age_band": (_TEXT, True, 20), "setting": (_TEXT, True, 120), "facilitator": (_TEXT, True, 120),
-                 "status": (_TEXT, False, 10), "current_index": (_INT, False, None),
-                 "voting_open": (_BOOL, False, None), "revealed": (_BOOL, False, None),
-                 "version": (_INT, False, None), "respondents": (_INT, False, None),
-                 "created_at": (_TIME, False, None), "started_at": (_TIME, True, None),
-                 "ended_at": (_TIME, True, None), "updated_at": (_TIME, False, None)},
-    "snapshots": {"id": (_TEXT, False, 64), "body": (_TEXT, False, None)},
-    "responses": {"session_id": (_TEXT, False, 32), "activity_id": (_TEXT, False, 80),
-                  "item_id": (_TEXT, False, 80), "phase": (_TEXT, True, 10), "respondent": (_INT, False, None),
-                  "value": (_TEXT, False, 400), "created_at": (_TIME, False, None),
-                  "updated_at": (_TIME, False, None)},
-    "questions": {"session_id": (_TEXT, False, 32), "text": (_TEXT, False, 1000), "status": (_TEXT, False, 10),
-                  "flagged": (_BOOL, False, None), "created_at": (_TIME, False, None),
-                  "updated_at": (_TIME, False, None)},
-}
+# The tables and their columns, as the store defines them (``store.bundles``).
+TABLES = COLUMNS
+SESSION_COLUMNS, SNAPSHOT_COLUMNS = COLUMNS["sessions"], COLUMNS["snapshots"]
+RESPONSE_COLUMNS, QUESTION_COLUMNS = COLUMNS["responses"], COLUMNS["questions"]
 # Facts a later export of the same session may legitimately change (it was still running).
 _VOLATILE = ("status", "current_index", "voting_open", "revealed", "version", "respondents", "ended_at",
              "updated_at")
@@ -99,10 +67,9 @@ def _cell(column: str, value):
 
 
 def _selected(store, code: str | None) -> list:
-    with reading(store.engine) as conn:
-        if code is not None:
-            return [store.find_session(code).id]
-        return list(conn.execute(select(sessions.c.id).order_by(sessions.c.created_at)).scalars())
+    if code is not None:
+        return [store.find_session(code).id]
+    return store.session_ids()
 
 
 def export_bundle(store, path: str | Path, code: str | None = None) -> dict:
@@ -116,15 +83,14 @@ def export_bundle(store, path: str | Path, code: str | None = None) -> dict:
     counts = {"sessions": len(ids), "responses": 0, "questions": 0}
     opener = gzip.open if path.name.endswith(".gz") else open
     tmp = path.with_name(path.name + ".part")
-    with reading(store.engine) as conn, opener(tmp, "wt", encoding="utf-8") as out:
+    with store.bundle_reader() as reader, opener(tmp, "wt", encoding="utf-8") as out:
         out.write(f'{{"format": {json.dumps(FORMAT)}, "version": {VERSION}, '
                   f'"exported_at": {json.dumps(_iso(datetime.now(timezone.utc)))}, '
                   f'"toolkit_version": {json.dumps(__version__)},\n')
-        session_rows = _rows(conn, sessions, SESSION_COLUMNS, sessions.c.id, ids, sessions.c.created_at)
+        session_rows = _cells(SESSION_COLUMNS, reader.sessions(ids))
         snapshot_ids = sorted({row[SESSION_COLUMNS.index("snapshot_id")] for row in session_rows})
-        snapshot_rows = _rows(conn, snapshots, SNAPSHOT_COLUMNS, snapshots.c.id, snapshot_ids, snapshots.c.id)
-        question_rows = _rows(conn, questions, QUESTION_COLUMNS, questions.c.session_id, ids, questions.c.id,
-                              questions.c.status == "approved")
+        snapshot_rows = _cells(SNAPSHOT_COLUMNS, reader.snapshots(snapshot_ids))
+        question_rows = _cells(QUESTION_COLUMNS, reader.approved_questions(ids))
         counts["questions"] = len(question_rows)
         for name, columns, rows in (("sessions", SESSION_COLUMNS, session_rows),
                                     ("snapshots", SNAPSHOT_COLUMNS, snapshot_rows),
@@ -132,26 +98,17 @@ def export_bundle(store, path: str | Path, code: str | None = None) -> dict:
             out.write(f'"{name}": {json.dumps({"columns": columns, "rows": rows})},\n')
         out.write(f'"responses": {{"columns": {json.dumps(RESPONSE_COLUMNS)}, "rows": [')
         first = True
-        for start in range(0, len(ids), 200):
-            chunk = ids[start:start + 200]
-            query = (select(*[responses.c[c] for c in RESPONSE_COLUMNS])
-                     .where(responses.c.session_id.in_(chunk)).order_by(responses.c.session_id, responses.c.id))
-            for row in conn.execute(query):
-                out.write(("\n" if first else ",\n") + json.dumps([_cell(c, v) for c, v in zip(RESPONSE_COLUMNS, row)]))
-                first = False
-                counts["responses"] += 1
+        for row in reader.responses(ids):
+            out.write(("\n" if first else ",\n") + json.dumps([_cell(c, v) for c, v in zip(RESPONSE_COLUMNS, row)]))
+            first = False
+            counts["responses"] += 1
         out.write("\n]}}\n")
     tmp.replace(path)
     return counts
 
 
-def _rows(conn, table, columns, key, ids, order, *where) -> list[list]:
-    out = []
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start:start + 500])
-        query = select(*[table.c[c] for c in columns]).where(key.in_(chunk), *where).order_by(order)
-        out += [[_cell(c, v) for c, v in zip(columns, row)] for row in conn.execute(query)]
-    return out
+def _cells(columns, rows) -> list[list]:
+    return [[_cell(c, v) for c, v in zip(columns, row)] for row in rows]
 
 
 # -- reading and checking ------------------------------------------------------------
@@ -238,21 +195,22 @@ def check_bundle(data, where: str = "bundle") -> dict:
 
 
 def _bad_value(table: str, column: str, value) -> str | None:
-    kind, nullable, longest = _SPEC[table][column]
+    spec = SPEC[table][column]
+    kind, nullable, longest = spec.kind, spec.nullable, spec.longest
     if value is None:
         return None if nullable else "is empty"
-    if kind == _TEXT:
+    if kind == TEXT:
         if not isinstance(value, str) or (not value and not nullable):
             return "is not text" if not isinstance(value, str) else "is empty"
         if longest and len(value) > longest:
             return f"is longer than {longest} characters"
-    elif kind == _INT:
+    elif kind == INTEGER:
         if not isinstance(value, int) or isinstance(value, bool):
             return "is not a whole number"
-    elif kind == _BOOL:
+    elif kind == BOOLEAN:
         if not isinstance(value, bool):
             return "is not true or false"
-    elif kind == _TIME:
+    elif kind == TIME:
         if not isinstance(value, str):
             return "is not a time"
         try:
@@ -357,19 +315,16 @@ def import_bundles(store, paths) -> ImportReport:
             elif _fingerprint(earlier) != _fingerprint(entry):
                 report.conflicts.append(row)  # two bundles disagree about one session: take neither
                 earlier["conflict"] = True
-    try:
-        _merge(store, incoming, snapshot_bodies, report)
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
-        raise StoreError(f"the store refused the import ({reason}). Nothing was imported.") from None
+    _merge(store, incoming, snapshot_bodies, report)
     return report
 
 
 def _merge(store, incoming: dict, snapshot_bodies: dict, report: ImportReport) -> None:
     """Write the new sessions of ``incoming`` in one transaction, filling ``report``."""
-    with store.engine.begin() as conn:
-        here = _existing(conn, list(incoming))
-        live_codes = set(conn.execute(select(sessions.c.code).where(sessions.c.status != "ended")).scalars())
+    with store.bundle_merge() as merge:
+        here = {session_id: _fingerprint({**found, "session": {c: _cell(c, v) for c, v in found["session"].items()}})
+                for session_id, found in merge.existing(list(incoming)).items()}
+        live_codes = merge.live_codes()
         to_write, response_rows, question_rows = [], [], []
         for session_id, entry in incoming.items():
             row = entry["session"]
@@ -393,9 +348,7 @@ def _merge(store, incoming: dict, snapshot_bodies: dict, report: ImportReport) -
             response_rows += [{c: _value(c, r[c]) for c in RESPONSE_COLUMNS} for r in entry["responses"]]
             question_rows += [{c: _value(c, q[c]) for c in QUESTION_COLUMNS} for q in entry["questions"]]
             report.imported.append(row)
-        for snapshot_id in {values["snapshot_id"] for values in to_write}:
-            ensure_snapshot(conn, snapshot_id, snapshot_bodies[snapshot_id])
-        write_sessions(conn, to_write, response_rows, question_rows)
+        merge.write(snapshot_bodies, to_write, response_rows, question_rows)
         report.responses, report.questions = len(response_rows), len(question_rows)
 
 
@@ -423,20 +376,3 @@ def _fingerprint(entry: dict) -> str:
     asked = sorted(q["text"] for q in entry["questions"])
     body = json.dumps([sorted(session.items()), answers, asked], default=str, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
-
-
-def _existing(conn, ids: list[str]) -> dict[str, str]:
-    """Fingerprints of the sessions among ``ids`` that this store already holds."""
-    out = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        rows = conn.execute(select(*[sessions.c[c] for c in SESSION_COLUMNS]).where(sessions.c.id.in_(chunk))).all()
-        for row in rows:
-            session = {c: _cell(c, v) for c, v in zip(SESSION_COLUMNS, row)}
-            answers = [dict(zip(RESPONSE_COLUMNS, r)) for r in conn.execute(
-                select(*[responses.c[c] for c in RESPONSE_COLUMNS]).where(responses.c.session_id == row.id))]
-            asked = [dict(zip(QUESTION_COLUMNS, q)) for q in conn.execute(
-                select(*[questions.c[c] for c in QUESTION_COLUMNS]).where(
-                    questions.c.session_id == row.id, questions.c.status == "approved"))]
-            out[row.id] = _fingerprint({"session": session, "responses": answers, "questions": asked})
-    return out

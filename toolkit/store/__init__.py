@@ -11,19 +11,20 @@ import json
 import threading
 import uuid
 from collections import OrderedDict
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from .. import config
 from ..content import Library, Programme, resolve_plan
 from ..content.library import find_help
 from ..content.models import Plan
 from ..content.vocab import GROUP_LABELS
-from ..errors import Conflict, Invalid, NotFound
-from . import answers, bulk
+from ..errors import Conflict, Invalid, NotFound, StoreError
+from . import answers, bulk, bundles
 from .codes import new_code, normalise
 from .engine import make_engine, prepare, reading, verify
 from .schema import questions, responses, sessions, snapshots
@@ -262,7 +263,29 @@ class Store:
         from . import frames
         return frames.sessions_frame(self.engine, **filters)
 
-    # -- many sessions at once: simulated ones (demo) -------------------------------
+    # -- many sessions at once: bundles moved between stores, and demo fills ---------
+    def session_ids(self) -> list[str]:
+        """Every session's id, oldest first."""
+        with reading(self.engine) as conn:
+            return list(conn.execute(select(sessions.c.id).order_by(sessions.c.created_at)).scalars())
+
+    @contextmanager
+    def bundle_reader(self):
+        """Read sessions whole for a bundle (``bundles.Reader``), all in one read transaction."""
+        with reading(self.engine) as conn:
+            yield bundles.Reader(conn)
+
+    @contextmanager
+    def bundle_merge(self):
+        """Merge sessions from bundles (``bundles.Merge``) in one transaction: if anything in it
+        fails, nothing is written (StoreError)."""
+        try:
+            with self.engine.begin() as conn:
+                yield bundles.Merge(conn)
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+            raise StoreError(f"the store refused the import ({reason}). Nothing was imported.") from None
+
     def session_count(self) -> int:
         """How many sessions the store holds, of any status."""
         with reading(self.engine) as conn:

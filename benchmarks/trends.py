@@ -15,12 +15,12 @@ What it measures, per backend:
 * **demo**: ``toolkit demo --sessions N --seed 7`` into an empty store, as a subprocess
   (wall time, and the answers it wrote).
 * **open**: ``TrendsDashboard(store)``: reading the store into the page's frame
-  (``trends_data.load``) and the first refresh, as when a lead opens the page.
+  (``Store.trends_frame``) and the first refresh, as when a lead opens the page.
 * **filter changes**: the page's own handler for a changed filter
   (``TrendsDashboard.set_filters`` = ``_set_options`` + ``refresh``: ``filter_responses``,
   every table of ``compute``, every chart, every table's HTML), for a sequence a lead might
   click through, each timed. Target: at most 2 s each.
-* **reload check**: ``trends_data.stamp`` (what "Reload data" asks before re-reading).
+* **reload check**: ``Store.trends_stamp`` (what "Reload data" asks before re-reading).
 """
 
 from __future__ import annotations
@@ -106,14 +106,13 @@ def apply(dash, change: dict) -> None:
 
 def measure(db_url: str, passes: int, profile: bool) -> dict:
     import toolkit
-    from toolkit.dashboards import trends_data
     from toolkit.dashboards.trends import TrendsDashboard
     store = toolkit.open_store(db_url)
     out = {"counts": counts(store)}
     print(f"  store: {out['counts']['sessions']:,} sessions, {out['counts']['responses']:,} answers", flush=True)
     gc.collect()
     t0 = time.monotonic()
-    loaded = trends_data.load(store)
+    loaded = store.trends_frame()
     out["load_s"] = time.monotonic() - t0
     out["frame_mb"] = loaded.responses.memory_usage(deep=True).sum() / 2**20
     del loaded
@@ -125,7 +124,7 @@ def measure(db_url: str, passes: int, profile: bool) -> dict:
     print(f"  load {out['load_s']:.2f} s; page open {out['open_s']:.2f} s (first refresh {dash.last_seconds:.2f} s); "
           f"frame {out['frame_mb']:.0f} MB", flush=True)
     t0 = time.monotonic()
-    trends_data.stamp(store)
+    store.trends_stamp()
     out["stamp_s"] = time.monotonic() - t0
     steps: dict[str, list[float]] = {}
     for _ in range(passes):

@@ -12,7 +12,7 @@ from toolkit import demo
 from toolkit.content import Library
 from toolkit.analysis import trends as T
 from toolkit.cli import main
-from toolkit.dashboards import trends_data
+from toolkit.store import trends as trends_data
 from toolkit.store import Store
 
 FIXTURE_PLAN = "tests/fixtures/content/plans/mini-plan.yaml"

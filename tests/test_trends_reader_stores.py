@@ -4,7 +4,7 @@ them out as CSV in one go)."""
 from datetime import datetime, timezone
 
 from toolkit import demo
-from toolkit.dashboards import trends_data
+from toolkit.store import trends as trends_data
 
 
 def test_the_trends_reader_gives_every_answer_as_the_store_has_it(store):

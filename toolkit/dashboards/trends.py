@@ -1,7 +1,7 @@
 """The programme lead's trends page: filters, headline numbers, charts and their tables.
 
 ``show()`` is what ``notebooks/trends.ipynb`` runs in Voilà. The page reads the store
-once (``trends_data``) and recomputes every table from that frame in memory when a
+once (``Store.trends_frame``) and recomputes every table from that frame in memory when a
 filter changes, so a change redraws in well under two seconds even on thousands of
 sessions. Every figure goes through ``analysis.trends``, which hides anything resting on
 fewer than ``min_group_size`` respondents; the page shows nothing else.
@@ -25,7 +25,6 @@ from ..charts import trends as C
 from ..content.vocab import GROUP_LABELS
 from ..errors import ToolkitError
 from ..store import Store, open_store
-from . import trends_data
 from .trends_chart import Chart, PlotlyLoader
 from .trends_style import stylesheet
 
@@ -92,7 +91,7 @@ class TrendsDashboard:
     def __init__(self, store: Store | None = None, min_group_size: int | None = None):
         self.store = store or open_store()
         self.k = T.threshold(min_group_size)
-        self.loaded = trends_data.load(self.store)
+        self.loaded = self.store.trends_frame()
         self.demo = self.store.demo_sessions()
         self._quiet = False
         self.last_seconds = 0.0
@@ -234,8 +233,8 @@ class TrendsDashboard:
 
     def reload(self) -> None:
         """Read the store again if sessions or answers were added since the page opened."""
-        if trends_data.stamp(self.store) != self.loaded.stamp:
-            self.loaded = trends_data.load(self.store)
+        if self.store.trends_stamp() != self.loaded.stamp:
+            self.loaded = self.store.trends_frame()
             self._cache.clear()
             self.demo = self.store.demo_sessions()
             self._set_options()

@@ -313,6 +313,17 @@ class Store:
             before = int(bulk.get_meta(conn, bulk.DEMO_KEY) or 0)
             bulk.set_meta(conn, bulk.DEMO_KEY, str(before + added))
 
+    def trends_frame(self):
+        """Every answer at once, compactly, with session labels and chart labels: what the
+        trends page filters in memory (``trends.Loaded``)."""
+        from . import trends  # pandas loads only where frames are wanted
+        return trends.load(self)
+
+    def trends_stamp(self) -> tuple:
+        """Changes whenever sessions or answers are added (``trends_frame`` is then stale)."""
+        from . import trends
+        return trends.stamp(self)
+
     # -- the questions box (facilitator side) -------------------------------------
     def questions(self, session_id: str, status: str | None = None) -> list[dict]:
         query = select(questions).where(questions.c.session_id == session_id)

@@ -88,7 +88,7 @@ def responses_frame(engine, programme_for, **filters) -> pd.DataFrame:
             empty[col] = pd.Series(dtype="datetime64[ns, UTC]")
         empty["respondent"] = pd.Series(dtype="int64")
         return empty
-    lookup = pd.concat([_item_table(sid, programme_for(sid)) for sid in frame["snapshot_id"].unique()],
+    lookup = pd.concat([item_table(sid, programme_for(sid)) for sid in frame["snapshot_id"].unique()],
                        ignore_index=True)
     frame = frame.merge(lookup, on=["snapshot_id", "activity_id", "item_id"], how="left")
     frame["correct"] = (frame["value"] == frame["expected"]).where(frame["expected"].notna())
@@ -97,7 +97,7 @@ def responses_frame(engine, programme_for, **filters) -> pd.DataFrame:
     return frame[RESPONSE_COLUMNS]
 
 
-def _item_table(snapshot_id: str, programme) -> pd.DataFrame:
+def item_table(snapshot_id: str, programme) -> pd.DataFrame:
     """For one snapshot: each answerable (activity, item) with its kind, expected answer and model."""
     rows = []
     for act in programme.activities:

@@ -1,8 +1,9 @@
-"""Reading the store for the trends dashboard: every answer once, compactly.
+"""The trends frame: every answer of the store once, compactly, for the trends dashboard.
 
 A lead changes filters far more often than new sessions arrive, so the dashboard reads
 all answers once (six narrow columns, no join) into categorical columns, attaches the
-session labels and item facts through integer codes, and filters that frame in memory.
+session labels and item facts (``frames.item_table``, as ``Store.responses`` does) through
+integer codes, and filters that frame in memory.
 The result has the columns of ``Store.responses`` that ``analysis.trends`` uses, at a
 fraction of the memory: a few hundred MB of strings become tens of MB of codes.
 """
@@ -15,10 +16,11 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 
-from ..content.vocab import CARD_KINDS, MODELS, SESSION_LABELS
-from ..store.engine import reading
-from ..store.schema import responses as responses_table
-from ..store.schema import sessions as sessions_table
+from ..content.vocab import MODELS, SESSION_LABELS
+from .engine import reading
+from .frames import item_table
+from .schema import responses as responses_table
+from .schema import sessions as sessions_table
 
 COLUMNS = ["session_id", "organisation", "group", "age_band", "setting", "facilitator", "plan_id", "deck_id",
            "session_date", "month", "activity_kind", "phase", "item_id", "item_type", "respondent", "value", "expected",
@@ -113,31 +115,19 @@ def _item_facts(frame, sessions, codes, store, content: Content) -> dict[str, pd
     keys = (snap_codes * na + activity.codes) * ni + item.codes
     uniques, inverse = np.unique(keys, return_inverse=True)
     table = {"activity_kind": [], "item_type": [], "expected": [], "model": []}
+    known = {}  # per snapshot: (activity, item) -> what it was, as Store.responses describes it
     for snapshot_id in snap.categories:
-        _describe(store.programme(snapshot_id), content)
+        programme = store.programme(snapshot_id)
+        _describe(programme, content)
+        known[snapshot_id] = {(row.activity_id, row.item_id): row
+                              for row in item_table(snapshot_id, programme).itertuples(index=False)}
     for key in uniques:
         s, rest = divmod(int(key), na * ni)
         a, i = divmod(rest, ni)
-        programme = store.programme(snap.categories[s])
-        facts = _facts(programme, activity.categories[a], item.categories[i])
+        facts = known[snap.categories[s]].get((activity.categories[a], item.categories[i]))
         for name in table:
-            table[name].append(facts[name])
+            table[name].append(getattr(facts, name) if facts is not None else None)
     return {name: pd.Categorical(np.asarray(values, dtype=object)[inverse]) for name, values in table.items()}
-
-
-def _facts(programme, activity_id: str, item_id: str) -> dict:
-    """What one answer was to, as ``Store.responses`` describes it."""
-    none = {"activity_kind": None, "item_type": None, "expected": None, "model": None}
-    if not programme.has_activity(activity_id):
-        return none
-    act = programme.activity(activity_id)
-    if act.kind == "poll":
-        return {"activity_kind": "poll", "item_type": programme.question(item_id)["type"],
-                "expected": programme.expected(act, item_id), "model": None}
-    if act.kind in CARD_KINDS:
-        return {"activity_kind": act.kind, "item_type": "card", "expected": programme.expected(act, item_id),
-                "model": programme.card(item_id)["model"]}
-    return none
 
 
 def _describe(programme, content: Content) -> None:

@@ -7,7 +7,7 @@ aggregates. None returns a row per respondent or per answer.
 Small numbers: a row (a bar, a heatmap cell, a point) resting on fewer than
 ``min_group_size`` distinct respondents (distinct ``(session_id, respondent)`` pairs,
 default from ``toolkit.config``) keeps its keys but has every number blanked and
-``suppressed`` set; ``suppress`` is the one place that decides this.
+``suppressed`` set; ``suppression.suppress`` is the one place that decides this.
 """
 
 from __future__ import annotations
@@ -15,48 +15,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import config
 from ..content.vocab import CARD_KINDS, PHASES, SESSION_LABELS
+from .cells import NOT_SET, Cells, coded, empty, key, matches, mode, month_codes, respondent_key, sorted_by, take, utc
+from .suppression import suppress, threshold
 
 LABEL_FILTERS = SESSION_LABELS
-NOT_SET = "(not set)"
 SIZE_BANDS = (1, 5, 10, 15, 20, 25, 30, 35)
-
-
-# -- the one suppression rule --------------------------------------------------------
-def threshold(min_group_size: int | None = None) -> int:
-    """The smallest number of respondents a shown figure may rest on."""
-    k = config.get("min_group_size") if min_group_size is None else min_group_size
-    return max(1, int(k))
-
-
-def suppress(table: pd.DataFrame, keys, n: str = "respondents", columns=None, min_group_size: int | None = None,
-             flag: bool = True) -> pd.DataFrame:
-    """Blank the figures of every row resting on fewer than the threshold of respondents.
-
-    ``n`` names the column counting the respondents the figures rest on; ``columns`` the
-    figures to blank (default: every column but ``keys`` and ``suppressed``). With ``flag``
-    the row is marked ``suppressed=True``; without, only the named figures are blanked
-    (for a figure resting on a subset of the row's respondents, such as those who
-    answered both before and after). Integer counts become nullable so a blank is <NA>.
-    """
-    k = threshold(min_group_size)
-    keys = [keys] if isinstance(keys, str) else list(keys)
-    out = table.copy()
-    counts = pd.to_numeric(out[n], errors="coerce")
-    hidden = counts.isna() | (counts < k)
-    if columns is None:
-        columns = [c for c in out.columns if c not in keys and c != "suppressed"]
-    for col in columns:
-        if pd.api.types.is_integer_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col]):
-            out[col] = out[col].astype("Int64")
-        out[col] = out[col].mask(hidden)
-    if flag:
-        already = out["suppressed"].astype(bool) if "suppressed" in out else False
-        out["suppressed"] = hidden.to_numpy() | already
-    elif "suppressed" not in out:
-        out["suppressed"] = False
-    return out
 
 
 # -- selecting sessions ------------------------------------------------------------
@@ -69,7 +33,7 @@ def filter_responses(responses: pd.DataFrame, since=None, until=None, **labels) 
     """
     mask = np.ones(len(responses), dtype=bool)
     if since is not None or until is not None:
-        dates = _utc(responses["session_date"])
+        dates = utc(responses["session_date"])
         if since is not None:
             mask &= (dates >= _stamp(since)).to_numpy()
         if until is not None:
@@ -93,108 +57,11 @@ def _stamp(value) -> pd.Timestamp:
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
-def _utc(series: pd.Series) -> pd.Series:
-    out = series if pd.api.types.is_datetime64_any_dtype(series) else pd.to_datetime(series)
-    return out.dt.tz_localize("UTC") if out.dt.tz is None else out.dt.tz_convert("UTC")
-
-
-# -- building blocks ---------------------------------------------------------------
-# Frames reach millions of answers, so the work below is done on integer codes with
-# numpy (factorize, bincount, sort) rather than on strings with groupby.
-
-def _codes(series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes for a column and the values they stand for; blanks become "(not set)"."""
-    if isinstance(getattr(series, "dtype", None), pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy().astype(np.int64)  # already coded: no hashing
-        values = np.asarray(series.cat.categories, dtype=object)
-    else:
-        codes, uniques = pd.factorize(series)
-        codes, values = codes.astype(np.int64), np.asarray(uniques, dtype=object)
-    if (codes < 0).any():
-        codes = np.where(codes < 0, len(values), codes)
-        values = np.append(values, NOT_SET)
-    return codes, values
-
-
 def month_of(rows: pd.DataFrame) -> pd.Series:
     """The session's month as ``YYYY-MM`` (UTC), for each row."""
-    codes, values = _month_codes(rows)
+    codes, values = month_codes(rows)
     return pd.Series(values[codes] if len(codes) else [], index=rows.index, dtype=object)
 
-
-def _month_codes(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    if rows.empty:
-        return np.array([], dtype=np.int64), np.array([], dtype=object)
-    if isinstance(rows.get("month", pd.Series(dtype=object)).dtype, pd.CategoricalDtype):
-        return _codes(rows["month"])  # a reader may attach the month once for every call
-    stamps = _utc(rows["session_date"]).dt.tz_localize(None).to_numpy()
-    months = stamps.astype("datetime64[M]").astype(np.int64)
-    first = int(months.min())
-    codes = months - first
-    names = np.datetime_as_string(np.arange(first, int(months.max()) + 1).astype("datetime64[M]"), unit="M")
-    return codes, names.astype(object)
-
-
-def _key(rows: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
-    return _month_codes(rows) if name == "month" else _codes(rows[name])
-
-
-def _respondent_key(rows: pd.DataFrame) -> np.ndarray:
-    """One integer per distinct (session, respondent): the unit every threshold counts."""
-    sessions = _codes(rows["session_id"])[0]
-    respondent = pd.to_numeric(rows["respondent"]).to_numpy(dtype=np.int64)
-    width = int(respondent.max()) + 1 if len(respondent) else 1
-    return sessions * width + respondent
-
-
-class _Cells:
-    """The rows of a frame grouped by key columns: a cell number per row and the keys per cell."""
-
-    def __init__(self, rows: pd.DataFrame, keys: list[str], extra: dict | None = None):
-        parts = [_key(rows, k) for k in keys] + list((extra or {}).values())
-        names = list(keys) + list(extra or {})
-        combined = np.zeros(len(rows), dtype=np.int64)
-        sizes = [max(len(values), 1) for _, values in parts]
-        for (codes, values), size in zip(parts, sizes):
-            combined = combined * size + codes
-        total = int(np.prod(sizes, dtype=np.float64)) if sizes else 1
-        if total <= 4_000_000:
-            present = np.flatnonzero(np.bincount(combined, minlength=total))
-            remap = np.full(total, -1, dtype=np.int64)
-            remap[present] = np.arange(len(present))
-            self.cell, ids = remap[combined], present
-        else:
-            self.cell, ids = pd.factorize(combined, sort=True)
-            ids = np.asarray(ids, dtype=np.int64)
-        self.n = len(ids)
-        columns, rest = {}, ids
-        for name, (codes, values), size in reversed(list(zip(names, parts, sizes))):
-            rest, code = np.divmod(rest, size)
-            columns[name] = values[code] if len(values) else np.array([], dtype=object)
-        self.keys = pd.DataFrame({name: columns[name] for name in names})
-
-    def count(self) -> np.ndarray:
-        return np.bincount(self.cell, minlength=self.n)
-
-    def total(self, weights: np.ndarray) -> np.ndarray:
-        return np.bincount(self.cell, weights=weights, minlength=self.n)
-
-    def mean(self, values: np.ndarray) -> np.ndarray:
-        ok = ~np.isnan(values)
-        n = np.bincount(self.cell[ok], minlength=self.n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(n > 0, np.bincount(self.cell[ok], weights=values[ok], minlength=self.n) / np.maximum(n, 1),
-                            np.nan)
-
-    def distinct(self, sub: np.ndarray) -> np.ndarray:
-        """How many distinct values of ``sub`` (non-negative integers) each cell holds."""
-        if not len(sub):
-            return np.zeros(self.n, dtype=np.int64)
-        width = int(sub.max()) + 1
-        ordered = np.sort(self.cell * width + sub)
-        first = np.ones(len(ordered), dtype=bool)
-        first[1:] = ordered[1:] != ordered[:-1]
-        return np.bincount(ordered[first] // width, minlength=self.n)
 
 
 def card_rows(responses: pd.DataFrame) -> pd.DataFrame:
@@ -202,54 +69,17 @@ def card_rows(responses: pd.DataFrame) -> pd.DataFrame:
     them in already selected saves selecting them again in each function."""
     if responses.empty:
         return responses
-    return _take(responses, responses["activity_kind"].isin(CARD_KINDS).to_numpy())
+    return take(responses, responses["activity_kind"].isin(CARD_KINDS).to_numpy())
 
 
 def phase_rows(responses: pd.DataFrame) -> pd.DataFrame:
     """The answers given at the baseline or the end-point: what ``change_by`` reads."""
     if responses.empty:
         return responses
-    return _take(responses, responses["phase"].isin(PHASES).to_numpy())
+    return take(responses, responses["phase"].isin(PHASES).to_numpy())
 
 
 _cards = card_rows
-
-# Only these columns are read; copying just them keeps a filter of millions of rows cheap.
-_USED = ["session_id", "organisation", "group", "age_band", "setting", "facilitator", "plan_id", "deck_id",
-         "session_date", "month", "activity_kind", "phase", "item_id", "item_type", "respondent", "value",
-         "expected", "model"]
-
-
-def _take(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
-    if mask.all():
-        return frame  # already selected: no copy
-    return frame.loc[mask, [c for c in _USED if c in frame.columns]]
-
-
-def _equal(a, b) -> np.ndarray:
-    """Row by row, whether two columns hold the same value (blanks never equal)."""
-    ca, ua = _codes(a)
-    cb, ub = _codes(b)
-    lookup = pd.Index(ua, dtype=object).get_indexer(ub)  # each b value's code among a's
-    lookup[ub == NOT_SET] = -2
-    return lookup[cb] == ca
-
-
-def _matches(rows: pd.DataFrame) -> np.ndarray:
-    return _equal(rows["value"], rows["expected"]).astype(float)
-
-
-def _mode(rows: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
-    """The most common value of ``column`` per group of ``keys`` (ties: the first in order)."""
-    cells = _Cells(rows, keys + [column])
-    table = cells.keys.assign(_n=cells.count()).sort_values(keys + ["_n"], ascending=[True] * len(keys) + [False],
-                                                           kind="stable")
-    return table.drop_duplicates(keys).drop(columns="_n")
-
-
-def _sorted(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    return table.sort_values(keys, kind="stable").reset_index(drop=True) if keys else table
-
 
 # -- headline and volume -----------------------------------------------------------
 def headline(responses: pd.DataFrame, min_group_size: int | None = None) -> pd.DataFrame:
@@ -259,8 +89,8 @@ def headline(responses: pd.DataFrame, min_group_size: int | None = None) -> pd.D
         return pd.DataFrame({"sessions": [0], "respondents": [0], "answers": [0], "median_per_session": [np.nan],
                              "suppressed": [False]})
     else:
-        rk = _respondent_key(responses)
-        sessions = _Cells(responses, ["session_id"])
+        rk = respondent_key(responses)
+        sessions = Cells(responses, ["session_id"])
         per_session = sessions.distinct(rk)
         table = pd.DataFrame({"sessions": [sessions.n], "respondents": [int(per_session.sum())],
                               "answers": [len(responses)], "median_per_session": [float(np.median(per_session))]})
@@ -272,11 +102,11 @@ def sessions_by_month(responses: pd.DataFrame, min_group_size: int | None = None
     respondents, answers, suppressed."""
     columns = ["month", "sessions", "respondents", "answers"]
     if responses.empty:
-        return _empty(columns, ["month"], min_group_size)
-    cells = _Cells(responses, ["month"])
-    table = cells.keys.assign(sessions=cells.distinct(_codes(responses["session_id"])[0]),
-                              respondents=cells.distinct(_respondent_key(responses)), answers=cells.count())
-    return suppress(_sorted(table[columns], ["month"]), "month", min_group_size=min_group_size)
+        return empty(columns, ["month"], min_group_size)
+    cells = Cells(responses, ["month"])
+    table = cells.keys.assign(sessions=cells.distinct(coded(responses["session_id"])[0]),
+                              respondents=cells.distinct(respondent_key(responses)), answers=cells.count())
+    return suppress(sorted_by(table[columns], ["month"]), "month", min_group_size=min_group_size)
 
 
 def respondents_per_session(responses: pd.DataFrame, bands=SIZE_BANDS,
@@ -288,7 +118,7 @@ def respondents_per_session(responses: pd.DataFrame, bands=SIZE_BANDS,
     """
     edges = list(bands)
     names = [f"{lo}-{hi - 1}" for lo, hi in zip(edges, edges[1:])] + [f"{edges[-1]}+"]
-    sizes = (_Cells(responses, ["session_id"]).distinct(_respondent_key(responses)) if not responses.empty
+    sizes = (Cells(responses, ["session_id"]).distinct(respondent_key(responses)) if not responses.empty
              else np.array([], dtype=np.int64))
     band = np.searchsorted(np.asarray(edges), sizes, side="right") - 1
     keep = band >= 0
@@ -310,12 +140,12 @@ def card_match_by_month(responses: pd.DataFrame, min_group_size: int | None = No
     keys = ["deck_id", "item_id", "month"]
     columns = keys + ["expected", "respondents", "answers", "match"]
     if rows.empty:
-        return _empty(columns, keys + ["expected"], min_group_size)
-    cells = _Cells(rows, keys)
-    table = cells.keys.assign(respondents=cells.distinct(_respondent_key(rows)), answers=cells.count(),
-                              match=cells.mean(_matches(rows)).round(3))
-    table = table.merge(_mode(rows, ["deck_id", "item_id"], "expected"), on=["deck_id", "item_id"], how="left")
-    return suppress(_sorted(table[columns], keys), keys + ["expected"], min_group_size=min_group_size)
+        return empty(columns, keys + ["expected"], min_group_size)
+    cells = Cells(rows, keys)
+    table = cells.keys.assign(respondents=cells.distinct(respondent_key(rows)), answers=cells.count(),
+                              match=cells.mean(matches(rows)).round(3))
+    table = table.merge(mode(rows, ["deck_id", "item_id"], "expected"), on=["deck_id", "item_id"], how="left")
+    return suppress(sorted_by(table[columns], keys), keys + ["expected"], min_group_size=min_group_size)
 
 
 def misjudged_cards(responses: pd.DataFrame, top: int | None = None,
@@ -330,13 +160,13 @@ def misjudged_cards(responses: pd.DataFrame, top: int | None = None,
     keys = ["deck_id", "item_id"]
     base = keys + ["model", "expected", "respondents", "answers", "match", "put_as", "put_as_share"]
     if rows.empty:
-        return _empty(base, keys + ["model", "expected"], min_group_size)
-    cells = _Cells(rows, keys)
-    table = cells.keys.assign(respondents=cells.distinct(_respondent_key(rows)), answers=cells.count(),
-                              match=cells.mean(_matches(rows)).round(3))
-    table = table.merge(_mode(rows, keys, "model"), on=keys, how="left")
-    table = table.merge(_mode(rows, keys, "expected"), on=keys, how="left")
-    by_value = _Cells(rows, keys + ["value"])
+        return empty(base, keys + ["model", "expected"], min_group_size)
+    cells = Cells(rows, keys)
+    table = cells.keys.assign(respondents=cells.distinct(respondent_key(rows)), answers=cells.count(),
+                              match=cells.mean(matches(rows)).round(3))
+    table = table.merge(mode(rows, keys, "model"), on=keys, how="left")
+    table = table.merge(mode(rows, keys, "expected"), on=keys, how="left")
+    by_value = Cells(rows, keys + ["value"])
     counts = by_value.keys.assign(_n=by_value.count())
     shares = counts.pivot_table(index=keys, columns="value", values="_n", aggfunc="sum", fill_value=0)
     shares = shares.div(shares.sum(axis=1), axis=0).round(3)
@@ -367,13 +197,13 @@ def accuracy_by_model(responses: pd.DataFrame, by=None, min_group_size: int | No
     keys = by + ["model"]
     columns = keys + ["cards", "respondents", "answers", "match", "not_sure"]
     if rows.empty:
-        return _empty(columns, keys, min_group_size)
-    cells = _Cells(rows, keys)
+        return empty(columns, keys, min_group_size)
+    cells = Cells(rows, keys)
     not_sure = (rows["value"] == "not_sure").to_numpy(dtype=float)
-    table = cells.keys.assign(cards=cells.distinct(_codes(rows["item_id"])[0]),
-                              respondents=cells.distinct(_respondent_key(rows)), answers=cells.count(),
-                              match=cells.mean(_matches(rows)).round(3), not_sure=cells.mean(not_sure).round(3))
-    return suppress(_sorted(table[columns], keys), keys, min_group_size=min_group_size)
+    table = cells.keys.assign(cards=cells.distinct(coded(rows["item_id"])[0]),
+                              respondents=cells.distinct(respondent_key(rows)), answers=cells.count(),
+                              match=cells.mean(matches(rows)).round(3), not_sure=cells.mean(not_sure).round(3))
+    return suppress(sorted_by(table[columns], keys), keys, min_group_size=min_group_size)
 
 
 # -- baseline to end-point ---------------------------------------------------------
@@ -384,7 +214,7 @@ def _score(rows: pd.DataFrame) -> np.ndarray:
     numbers = np.append(pd.to_numeric(pd.Series(np.asarray(uniques, dtype=object)), errors="coerce")
                         .to_numpy(dtype=float), np.nan)
     has_answer = rows["expected"].notna().to_numpy() & ~scale
-    out = np.where(has_answer, _matches(rows), np.nan)
+    out = np.where(has_answer, matches(rows), np.nan)
     out[scale] = numbers[codes[scale]]
     return out
 
@@ -412,9 +242,9 @@ def change_by(responses: pd.DataFrame, by=None, min_group_size: int | None = Non
         score = _score(rows)
         rows, score = rows[~np.isnan(score)], score[~np.isnan(score)]
     if rows.empty:
-        return _empty(keys + ["item_type"] + figures, keys + ["item_type"], min_group_size, n="_n")
-    cells = _Cells(rows, keys)
-    rk = _respondent_key(rows)
+        return empty(keys + ["item_type"] + figures, keys + ["item_type"], min_group_size, n="_n")
+    cells = Cells(rows, keys)
+    rk = respondent_key(rows)
     width = int(rk.max()) + 1
     # Sort by (cell, respondent, end): a respondent's baseline and end-point answers to a
     # question then sit side by side, so pairs are found without a join.
@@ -452,8 +282,8 @@ def change_by(responses: pd.DataFrame, by=None, min_group_size: int | None = Non
         change=np.round(np.where(paired >= k, paired_change, endpoint_mean - baseline), 3),
         paired=paired, paired_change=np.round(paired_change, 3), baseline_n=baseline_n, endpoint_n=endpoint_n,
         respondents=by_cell(per_cell[new_key]).astype(np.int64))
-    table = table.merge(_mode(rows, ["item_id"], "item_type"), on="item_id", how="left")
-    table = _sorted(table[keys + ["item_type"] + figures], keys)
+    table = table.merge(mode(rows, ["item_id"], "item_type"), on="item_id", how="left")
+    table = sorted_by(table[keys + ["item_type"] + figures], keys)
     # Both ends must rest on enough respondents; the pairs are checked on their own.
     table["_n"] = table[["baseline_n", "endpoint_n"]].min(axis=1)
     table = suppress(table, keys + ["item_type"], n="_n", columns=figures, min_group_size=min_group_size)
@@ -463,14 +293,6 @@ def change_by(responses: pd.DataFrame, by=None, min_group_size: int | None = Non
 
 
 # -- shared ------------------------------------------------------------------------
-def _empty(columns: list[str], keys: list[str], min_group_size, n: str = "respondents") -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series(dtype=object if c in keys else "float64") for c in columns})
-    if n not in frame:
-        frame[n] = pd.Series(dtype="float64")
-    out = suppress(frame, keys, n=n, min_group_size=min_group_size)
-    return out.drop(columns=[n]) if n not in columns else out
-
-
 __all__ = ["threshold", "suppress", "filter_responses", "card_rows", "phase_rows", "month_of", "headline", "sessions_by_month",
            "respondents_per_session", "card_match_by_month", "misjudged_cards", "accuracy_by_model", "change_by",
            "CARD_KINDS", "LABEL_FILTERS", "NOT_SET"]

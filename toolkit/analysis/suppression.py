@@ -1,0 +1,47 @@
+"""The one rule for small numbers: a figure resting on fewer than ``min_group_size``
+distinct respondents is never shown.
+
+A row (a bar, a heatmap cell, a point) resting on too few keeps its keys but has every
+number blanked and ``suppressed`` set. Every trends table passes through ``suppress``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import config
+
+
+def threshold(min_group_size: int | None = None) -> int:
+    """The smallest number of respondents a shown figure may rest on."""
+    k = config.get("min_group_size") if min_group_size is None else min_group_size
+    return max(1, int(k))
+
+
+def suppress(table: pd.DataFrame, keys, n: str = "respondents", columns=None, min_group_size: int | None = None,
+             flag: bool = True) -> pd.DataFrame:
+    """Blank the figures of every row resting on fewer than the threshold of respondents.
+
+    ``n`` names the column counting the respondents the figures rest on; ``columns`` the
+    figures to blank (default: every column but ``keys`` and ``suppressed``). With ``flag``
+    the row is marked ``suppressed=True``; without, only the named figures are blanked
+    (for a figure resting on a subset of the row's respondents, such as those who
+    answered both before and after). Integer counts become nullable so a blank is <NA>.
+    """
+    k = threshold(min_group_size)
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    out = table.copy()
+    counts = pd.to_numeric(out[n], errors="coerce")
+    hidden = counts.isna() | (counts < k)
+    if columns is None:
+        columns = [c for c in out.columns if c not in keys and c != "suppressed"]
+    for col in columns:
+        if pd.api.types.is_integer_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].astype("Int64")
+        out[col] = out[col].mask(hidden)
+    if flag:
+        already = out["suppressed"].astype(bool) if "suppressed" in out else False
+        out["suppressed"] = hidden.to_numpy() | already
+    elif "suppressed" not in out:
+        out["suppressed"] = False
+    return out

@@ -12,6 +12,8 @@ default from ``toolkit.config``) keeps its keys but has every number blanked and
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -293,6 +295,37 @@ def change_by(responses: pd.DataFrame, by=None, min_group_size: int | None = Non
 
 
 # -- shared ------------------------------------------------------------------------
-__all__ = ["threshold", "suppress", "filter_responses", "card_rows", "phase_rows", "month_of", "headline", "sessions_by_month",
-           "respondents_per_session", "card_match_by_month", "misjudged_cards", "accuracy_by_model", "change_by",
-           "CARD_KINDS", "LABEL_FILTERS", "NOT_SET"]
+# -- every table of the trends page -------------------------------------------------
+@dataclass
+class Tables:
+    """Every table the page shows, for one selection of sessions."""
+
+    headline: pd.DataFrame
+    months: pd.DataFrame
+    sizes: pd.DataFrame
+    card_months: pd.DataFrame
+    misjudged: pd.DataFrame
+    models: pd.DataFrame
+    change_months: pd.DataFrame
+    change_groups: pd.DataFrame
+
+
+def compute(responses: pd.DataFrame, compare=("organisation", "group"), min_group_size: int | None = None) -> Tables:
+    """All the page's tables for a (filtered) responses frame; every one suppressed."""
+    k = min_group_size
+    cards, ends = card_rows(responses), phase_rows(responses)  # selected once for all tables
+    return Tables(
+        headline=headline(responses, min_group_size=k),
+        months=sessions_by_month(responses, min_group_size=k),
+        sizes=respondents_per_session(responses, min_group_size=k),
+        card_months=card_match_by_month(cards, min_group_size=k),
+        misjudged=misjudged_cards(cards, min_group_size=k),
+        models=accuracy_by_model(cards, min_group_size=k),
+        change_months=change_by(ends, by="month", min_group_size=k),
+        change_groups=change_by(ends, by=list(compare), min_group_size=k),
+    )
+
+
+__all__ = ["Tables", "compute", "threshold", "suppress", "filter_responses", "card_rows", "phase_rows", "month_of",
+           "headline", "sessions_by_month", "respondents_per_session", "card_match_by_month", "misjudged_cards",
+           "accuracy_by_model", "change_by", "CARD_KINDS", "LABEL_FILTERS", "NOT_SET"]

@@ -13,7 +13,6 @@ import base64
 import html
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 
 import ipywidgets as W
@@ -33,36 +32,6 @@ FILTERS = (*GROUP_LABELS.items(), ("plan_id", "Plan"), ("deck_id", "Deck"))  # (
 COMPARE = {"Group": ["organisation", "group"], "Organisation": ["organisation"], "Age band": ["age_band"],
            "Setting": ["setting"], "Facilitator": ["facilitator"], "Plan": ["plan_id"]}
 PERCENT = ("match", "not_sure", "put_as_share")
-
-
-@dataclass
-class Tables:
-    """Every table the page shows, for one selection of sessions."""
-
-    headline: pd.DataFrame
-    months: pd.DataFrame
-    sizes: pd.DataFrame
-    card_months: pd.DataFrame
-    misjudged: pd.DataFrame
-    models: pd.DataFrame
-    change_months: pd.DataFrame
-    change_groups: pd.DataFrame
-
-
-def compute(responses: pd.DataFrame, compare=("organisation", "group"), min_group_size: int | None = None) -> Tables:
-    """All the page's tables for a (filtered) responses frame; every one suppressed."""
-    k = min_group_size
-    cards, ends = T.card_rows(responses), T.phase_rows(responses)  # selected once for all tables
-    return Tables(
-        headline=T.headline(responses, min_group_size=k),
-        months=T.sessions_by_month(responses, min_group_size=k),
-        sizes=T.respondents_per_session(responses, min_group_size=k),
-        card_months=T.card_match_by_month(cards, min_group_size=k),
-        misjudged=T.misjudged_cards(cards, min_group_size=k),
-        models=T.accuracy_by_model(cards, min_group_size=k),
-        change_months=T.change_by(ends, by="month", min_group_size=k),
-        change_groups=T.change_by(ends, by=list(compare), min_group_size=k),
-    )
 
 
 class Panel:
@@ -95,7 +64,7 @@ class TrendsDashboard:
         self.demo = self.store.demo_sessions()
         self._quiet = False
         self.last_seconds = 0.0
-        self.tables: Tables | None = None
+        self.tables: T.Tables | None = None
         self._cache: dict = {}
 
         self.since = W.DatePicker(description="", layout=W.Layout(width="100%"))
@@ -256,7 +225,7 @@ class TrendsDashboard:
         rows = T.filter_responses(self.loaded.responses, **selection)
         compare = COMPARE[self.compare.value]
         key = (tuple(sorted((name, str(value)) for name, value in selection.items())), tuple(compare))
-        tables = self._cache.pop(key, None) or compute(rows, compare, self.k)
+        tables = self._cache.pop(key, None) or T.compute(rows, compare, self.k)
         self._cache[key] = tables  # most recent last: a lead going back to a view gets it at once
         while len(self._cache) > 12:
             self._cache.pop(next(iter(self._cache)))
@@ -405,4 +374,4 @@ def show(store: Store | None = None) -> TrendsDashboard | None:
     return dashboard
 
 
-__all__ = ["TrendsDashboard", "Tables", "compute", "show", "headline_html", "table_html", "csv_bytes", "download_link"]
+__all__ = ["TrendsDashboard", "show", "headline_html", "table_html", "csv_bytes", "download_link"]

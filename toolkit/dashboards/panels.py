@@ -7,8 +7,9 @@ import html
 
 import ipywidgets as W
 
+from ..analysis import discussion
+from ..charts import classroom
 from ..store.codes import display
-from . import session_charts as sc
 from .facilitator_style import toggle_class, visible
 from .figures import LiveChart
 from .report import cards_table
@@ -38,7 +39,7 @@ def heading_html(snapshot) -> str:
         return f"<div class='tk-kicker'>Card · {place}</div><div class='tk-text'>{esc(card['text'])}</div>{below}"
     if act.kind == "poll":
         q = programme.question(act.items[0])
-        options = sc.options_for_chart(programme, act)
+        options = classroom.options_for_chart(programme, act)
         how = "Choose all that apply:" if q["type"] == "multiple" else "Choose one:"
         chips = "".join(f"<span class='tk-chip'>{esc(o['label'])}</span>" for o in options)
         below = reveal_html(snapshot) if revealed else \
@@ -78,7 +79,7 @@ def reveal_html(snapshot) -> str:
     info = programme.reveal(act, private=False)
     esc = html.escape
     if act.kind == "card":
-        colour = sc.category_colours(programme).get(info["expected"], "#5B6B7F")
+        colour = classroom.category_colours(programme).get(info["expected"], "#5B6B7F")
         signs = ("<p><b>Signs:</b> " + " · ".join(esc(s) for s in info["signs"]) + "</p>") if info["signs"] else ""
         return (f"<div class='tk-reveal'><p class='tk-expected'><span class='tk-swatch' "
                 f"style='background:{colour}'></span>Expected: {esc(info['expected_label'])}</p>{signs}</div>")
@@ -101,10 +102,10 @@ class ChangeBox:
     def update(self, programme, row_frame, with_question: bool = False) -> None:
         """Draw one question's change; ``with_question`` names it (the stage shows it above)."""
         row = row_frame.iloc[0]
-        question = f": {html.escape(sc.question_text(programme, row['item_id']))}" if with_question else ""
+        question = f": {html.escape(discussion.question_text(programme, row['item_id']))}" if with_question else ""
         self.title.value = f"<h3>Before and after{question}</h3>"
-        self.chart.draw(sc.change_figure(programme, row_frame, label="This class"))
-        self.note.value = f"<p class='tk-small'>{html.escape(sc.paired_sentence(row))}</p>"
+        self.chart.draw(classroom.change_figure(programme, row_frame, label="This class"))
+        self.note.value = f"<p class='tk-small'>{html.escape(discussion.paired_sentence(row))}</p>"
 
 
 class Stage:
@@ -145,7 +146,7 @@ class Stage:
         self.matrix.show(act.kind == "sort" and (public or preview))
         visible(self.table, act.kind == "sort" and (public or preview))
         revealed = snapshot.session.revealed
-        changes = sc.change_frame(snapshot.responses, act.items[0]) \
+        changes = discussion.change_frame(snapshot.responses, act.items[0]) \
             if revealed and act.kind == "poll" and act.phase == "endpoint" else None
         visible(self.change.widget, changes is not None and not changes.empty)
         # Charts are redrawn only when the session or its answers changed, not when
@@ -154,10 +155,10 @@ class Stage:
             return
         self._drawn = snapshot.fingerprint
         if act.kind == "sort":
-            self.matrix.draw(sc.matrix_figure(snapshot.programme, snapshot.responses, act, revealed=revealed))
+            self.matrix.draw(classroom.matrix_figure(snapshot.programme, snapshot.responses, act, revealed=revealed))
             self.table.value = cards_table(snapshot.programme, snapshot.responses, act, css="tk-table")
         else:
-            self.distribution.draw(sc.activity_chart(snapshot.programme, act, snapshot.responses, revealed))
+            self.distribution.draw(classroom.activity_chart(snapshot.programme, act, snapshot.responses, revealed))
         if changes is not None and not changes.empty:
             self.change.update(snapshot.programme, changes)
 
@@ -188,7 +189,7 @@ class PrivatePanel:
         visible(self.notes, bool(notes))
         session = snapshot.session
         show_discuss = session.status in ("summary", "ended") or session.revealed
-        items = sc.discuss_next(snapshot.programme, snapshot.responses) if show_discuss else []
+        items = discussion.discuss_next(snapshot.programme, snapshot.responses) if show_discuss else []
         self.discuss.value = discuss_html(items) if items else ""
         visible(self.discuss, bool(items))
         self.details.value = details_html(session, join_url)
@@ -213,7 +214,7 @@ def notes_html(snapshot) -> str:
         note = f"<p class='tk-note'>{esc(info['note'])}</p>" if info.get("note") else ""
         return f"{tag}{answer}{note}" if answer or note else ""
     labels = {c["id"]: c["label"] for c in programme.categories()}
-    rows = "".join(f"<li>{esc(sc.card_label(programme, c['id']))}: <b>{esc(labels[c['expected']])}</b></li>"
+    rows = "".join(f"<li>{esc(discussion.card_label(programme, c['id']))}: <b>{esc(labels[c['expected']])}</b></li>"
                    for c in (programme.card(i) for i in act.items))
     return f"{tag}<h3>Expected answers</h3><ul class='tk-small'>{rows}</ul>"
 

@@ -12,10 +12,10 @@ from datetime import datetime, timezone
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from ..analysis import tidy_export
-from ..content.vocab import GROUP_LABELS
+from ..analysis import discussion, tidy_export
+from ..charts import classroom
+from ..content.vocab import CARD_KINDS, GROUP_LABELS
 from ..store.codes import display
-from . import session_charts as sc
 
 
 def export_name(session, extension: str) -> str:
@@ -40,30 +40,30 @@ def html_report(session, responses=None, questions=None) -> str:
     esc = html.escape
     parts = [f"<h1>{esc(session.title)}</h1>", _facts(session, frame)]
 
-    discuss = sc.discuss_next(programme, frame, top=5)
+    discuss = discussion.discuss_next(programme, frame, top=5)
     if discuss:
         items = "".join(
             f"<li><b>{esc(d['title'])}</b>: {esc(d['reason'])}. <span class='muted'>{esc(d['text'])}</span>"
             f"<ul>{''.join(f'<li>{esc(p)}</li>' for p in d['prompts'])}</ul></li>" for d in discuss)
         parts.append(f"<section><h2>What to discuss next</h2><ol>{items}</ol></section>")
 
-    changes = sc.change_frame(frame)
+    changes = discussion.change_frame(frame)
     if not changes.empty:
         parts.append("<section><h2>Before and after</h2><p class='muted'>The same questions at the start and at "
                      "the end; the change counts students who answered both.</p>")
         for i in range(len(changes)):
             one = changes.iloc[[i]].reset_index(drop=True)
             row = one.iloc[0]
-            parts.append(f"<h3>{esc(sc.question_text(programme, row['item_id']))}</h3>"
-                         + _chart(sc.change_figure(programme, one, label="This class"))
-                         + f"<p>{esc(sc.paired_sentence(row))}</p>")
+            parts.append(f"<h3>{esc(discussion.question_text(programme, row['item_id']))}</h3>"
+                         + _chart(classroom.change_figure(programme, one, label="This class"))
+                         + f"<p>{esc(discussion.paired_sentence(row))}</p>")
         parts.append("</section>")
 
-    card_answers = frame[frame["activity_kind"].isin(sc.CARD_KINDS)] if not frame.empty else frame
+    card_answers = frame[frame["activity_kind"].isin(CARD_KINDS)] if not frame.empty else frame
     if not card_answers.empty:
         parts.append("<section><h2>How the class sorted the cards</h2>"
                      "<p class='muted'>Each row is a card; the outlined cell is the expected answer.</p>"
-                     + _chart(sc.matrix_figure(programme, frame)) + cards_table(programme, frame) + "</section>")
+                     + _chart(classroom.matrix_figure(programme, frame)) + cards_table(programme, frame) + "</section>")
 
     parts.append("<section><h2>Activity by activity</h2>")
     for act in programme.activities:
@@ -104,7 +104,7 @@ def _activity(programme, act, frame) -> str:
         return f"<article>{head}<p class='muted'>A slide: no answers.</p></article>"
     info = programme.reveal(act, private=True)
     if act.kind == "sort":
-        body = _chart(sc.matrix_figure(programme, frame, act)) + cards_table(programme, frame, act)
+        body = _chart(classroom.matrix_figure(programme, frame, act)) + cards_table(programme, frame, act)
         return f"<article>{head}{body}</article>"
     if act.kind == "card":
         card = programme.card(act.items[0])
@@ -117,14 +117,14 @@ def _activity(programme, act, frame) -> str:
         text = f"<p class='scenario'>{esc(programme.question(act.items[0])['text'])}</p>"
         detail = ((f"<p><b>Answer:</b> {esc(info['answer_label'])}</p>" if "answer_label" in info else "")
                   + (f"<p>{esc(info['note'])}</p>" if info.get("note") else ""))
-    chart = _chart(sc.activity_chart(programme, act, frame, revealed=True))
+    chart = _chart(classroom.activity_chart(programme, act, frame, revealed=True))
     return f"<article>{head}{text}{chart}{detail}</article>"
 
 
 def cards_table(programme, frame, activity=None, css: str = "") -> str:
     """Per card (of one sort, or of the whole session): answers, the most chosen category,
     agreement and the share as expected, the most contested marked "discuss"."""
-    rows = sc.card_rows(programme, frame, activity)
+    rows = discussion.card_rows(programme, frame, activity)
     if rows.empty:
         return "<p class='muted'>No answers.</p>"
     esc = html.escape

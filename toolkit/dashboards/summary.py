@@ -8,8 +8,10 @@ from typing import Callable
 
 import ipywidgets as W
 
+from ..analysis import discussion
+from ..charts import classroom
 from ..charts.style import wrap
-from . import session_charts as sc
+from ..content.vocab import CARD_KINDS
 from .facilitator_style import row, visible
 from .figures import LiveChart
 from .panels import ChangeBox
@@ -52,16 +54,16 @@ class SummaryPanel:
             return
         self._drawn = snapshot.fingerprint
         programme, frame = snapshot.programme, snapshot.responses
-        has_cards = not frame.empty and frame["activity_kind"].isin(sc.CARD_KINDS).any()
+        has_cards = not frame.empty and frame["activity_kind"].isin(CARD_KINDS).any()
         visible(self.cards, has_cards)
         if has_cards:
-            self.matrix.draw(sc.matrix_figure(programme, frame))
+            self.matrix.draw(classroom.matrix_figure(programme, frame))
             self.table.value = cards_table(programme, frame, css="tk-table")
         self._draw_changes(programme, frame)
         self._draw_polls(programme, frame)
 
     def _draw_changes(self, programme, frame) -> None:
-        changes = sc.change_frame(frame)
+        changes = discussion.change_frame(frame)
         boxes = []
         for i in range(len(changes)):
             row = changes.iloc[[i]]
@@ -80,8 +82,8 @@ class SummaryPanel:
             if act.kind != "poll" or act.phase:
                 continue
             chart = self._poll_charts.setdefault(act.id, LiveChart())
-            title = sc.question_text(programme, act.items[0])
-            chart.draw(sc.activity_chart(programme, act, frame, revealed=True, title=wrap(title, 60)))
+            title = discussion.question_text(programme, act.items[0])
+            chart.draw(classroom.activity_chart(programme, act, frame, revealed=True, title=wrap(title, 60)))
             charts.append(chart.widget)
         self.polls.children = [W.HTML("<h2>Polls</h2>")] + charts if charts else []
         visible(self.polls, bool(charts))

@@ -1,8 +1,8 @@
 """The charts of one session, labelled and coloured from the programme it ran.
 
-Pure: a programme and a responses DataFrame in, a plotly Figure (or a small DataFrame)
-out. The console, its summary and the HTML report all draw from here, so a chart looks
-the same live and in the report.
+Pure: a programme and a responses DataFrame in, a plotly Figure out. The console, its
+summary and the HTML report all draw from here, so a chart looks the same live and in
+the report.
 """
 
 from __future__ import annotations
@@ -10,16 +10,10 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..analysis import card_summary, change, contested_cards, distribution, results_matrix
-from ..charts import change_chart, distribution_chart, matrix_chart
-from ..charts.style import wrap
-from ..content.vocab import CARD_KINDS
-
-
-def card_label(programme, card_id: str, words: int = 6) -> str:
-    """A card as a chart label: the first words of its scenario."""
-    text = programme.card(card_id)["text"].split()
-    return " ".join(text[:words]) + (" …" if len(text) > words else "")
+from ..analysis import distribution, results_matrix
+from ..analysis.discussion import card_label, question_text
+from .session import change_chart, distribution_chart, matrix_chart
+from .style import wrap
 
 
 def category_colours(programme) -> dict[str, str]:
@@ -88,47 +82,6 @@ def matrix_figure(programme, responses: pd.DataFrame, activity=None, revealed: b
     return figure
 
 
-def card_rows(programme, responses: pd.DataFrame, activity=None, top: int = 3) -> pd.DataFrame:
-    """Per card: answers, most chosen, agreement, share as expected, and whether it is among
-    the ``top`` most contested and worth discussing (under 80% as expected, or split).
-    Columns of ``analysis.card_summary`` plus label, top_label, contested."""
-    rows = responses
-    if activity is not None and not rows.empty:
-        rows = rows[rows["activity_id"] == activity.id]
-    summary = card_summary(rows)
-    if summary.empty:
-        return summary.assign(label=[], top_label=[], contested=[])
-    labels = {c["id"]: c["label"] for c in programme.categories()}
-    ranked = contested_cards(rows, top=top)
-    worth = ranked[(ranked["match"] < 0.8) | (ranked["split"] >= 0.4)]
-    contested = set(worth["item_id"])
-    summary["label"] = [card_label(programme, c) for c in summary["item_id"]]
-    summary["top_label"] = [labels.get(v, v) for v in summary["top"]]
-    summary["contested"] = [c in contested for c in summary["item_id"]]
-    return summary
-
-
-def discuss_next(programme, responses: pd.DataFrame, top: int = 3) -> list[dict]:
-    """Cards to talk about next, most contested first: label, text, reason, prompts."""
-    ranked = contested_cards(responses, top=top)
-    out = []
-    for row in ranked.itertuples():
-        card = programme.card(row.item_id)
-        out.append({"id": row.item_id, "title": f"{card['character']}, {card['age']}", "text": card["text"],
-                    "reason": row.reason, "answers": int(row.answers), "prompts": list(card["prompts"])})
-    return out
-
-
-def question_text(programme, question_id: str) -> str:
-    return programme.question(question_id)["text"]
-
-
-def change_frame(responses: pd.DataFrame, item: str | None = None) -> pd.DataFrame:
-    """Baseline → end-point change per repeated question (paired within the session)."""
-    frame = change(responses)
-    return frame[frame["item_id"] == item].reset_index(drop=True) if item is not None else frame
-
-
 def change_figure(programme, frame: pd.DataFrame, title: str | None = None, label: str | None = None) -> go.Figure:
     """Before and after per question, from ``change_frame``; ``label`` names every bar
     (for one question whose text is shown beside the chart), else the question's text."""
@@ -138,15 +91,3 @@ def change_figure(programme, frame: pd.DataFrame, title: str | None = None, labe
         figure.update_layout(height=250, margin=dict(t=90 if title else 56),
                              legend=dict(orientation="h", x=1, xanchor="right", y=1.02, yanchor="bottom"))
     return figure
-
-
-def paired_sentence(row) -> str:
-    """The paired change of one question in words, for under its chart."""
-    if not row["paired"]:
-        return "Nobody answered both times yet, so there is no paired change."
-    if row["item_type"] == "scale":
-        delta = f"{row['paired_change']:+.1f} points on the 1–5 scale"
-    else:
-        delta = f"{100 * row['paired_change']:+.0f} percentage points correct"
-    people = "student" if row["paired"] == 1 else "students"
-    return f"Among the {row['paired']} {people} who answered both times: {delta}."

@@ -19,9 +19,7 @@ from ..content import Library
 from ..errors import ToolkitError
 from ..store import Store, open_store
 from ..store.codes import display
-from .browser import AddressParam, ChartFitter, Download
-from .facilitator_style import stylesheet, visible
-from .figures import PlotlyLoader
+from .facilitator_style import stylesheet
 from .joining import JoinPage, join_page
 from .live import Refresher, Snapshot, look
 from .lobby import LobbyPanel
@@ -31,6 +29,9 @@ from .report import csv_text, export_name, html_report
 from .run import ActivityList, Controls
 from .start import StartPanel
 from .summary import SummaryPanel
+from .widgets.browser import AddressParam, ChartFitter, Download
+from .widgets.chart import PlotlyLoader
+from .widgets.layout import visible
 
 log = logging.getLogger(__name__)
 REDRAW_FAILED = "The screen could not be redrawn; it will try again"

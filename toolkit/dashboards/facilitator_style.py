@@ -161,26 +161,6 @@ kbd {{ font-family: {FONT}; font-size: 15px; border: 1px solid {LINE}; border-bo
 """
 
 
-def visible(widget: W.DOMWidget, on: bool) -> None:
-    """Show or hide a widget (it keeps its place and state while hidden)."""
-    widget.layout.display = None if on else "none"
-
-
-def toggle_class(widget: W.DOMWidget, name: str, on: bool) -> None:
-    """Add or remove a CSS class, sending nothing when it is already as wanted."""
-    if on and name not in widget._dom_classes:
-        widget.add_class(name)
-    elif not on and name in widget._dom_classes:
-        widget.remove_class(name)
-
-
-def row(children) -> W.HBox:
-    """Widgets side by side, spaced and wrapping (ipywidgets' Layout has no gap)."""
-    box = W.HBox(list(children))
-    box.add_class("tk-row")
-    return box
-
-
 def stylesheet() -> W.HTML:
     """The console's stylesheet as a widget to put anywhere in the page."""
     return W.HTML(f"<style>{CSS}</style>", layout=W.Layout(display="none"))

@@ -10,10 +10,10 @@ import ipywidgets as W
 from ..analysis import discussion
 from ..charts import classroom
 from ..store.codes import display
-from .facilitator_style import toggle_class, visible
-from .figures import LiveChart
 from .report import cards_table
 from .run import KEY_HELP
+from .widgets.layout import toggle_class, visible
+from .widgets.live_chart import LiveChart
 
 
 def _lines(text: str) -> str:

@@ -9,7 +9,7 @@ from typing import Callable
 import ipywidgets as W
 
 from ..safeguarding import SAFEGUARDING_PROMPT, matches
-from .facilitator_style import row
+from .widgets.layout import row
 
 
 class QuestionsPanel:

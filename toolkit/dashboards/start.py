@@ -17,7 +17,7 @@ from ..content.models import Plan
 from ..content.vocab import AGE_BANDS, GROUP_LABELS
 from ..errors import ToolkitError
 from ..store.codes import display
-from .facilitator_style import row
+from .widgets.layout import row
 
 LABEL_HINTS = {  # the text labels' placeholders (the age band is a choice)
     "organisation": "e.g. Riverside Academy",

@@ -12,10 +12,10 @@ from ..analysis import discussion
 from ..charts import classroom
 from ..charts.style import wrap
 from ..content.vocab import CARD_KINDS
-from .facilitator_style import row, visible
-from .figures import LiveChart
 from .panels import ChangeBox
 from .report import cards_table
+from .widgets.layout import row, visible
+from .widgets.live_chart import LiveChart
 
 
 class SummaryPanel:

@@ -24,8 +24,8 @@ from ..charts import trends as C
 from ..content.vocab import GROUP_LABELS
 from ..errors import ToolkitError
 from ..store import Store, open_store
-from .trends_chart import Chart, PlotlyLoader
 from .trends_style import stylesheet
+from .widgets.chart import Chart, PlotlyLoader
 
 ALL = "All"
 FILTERS = (*GROUP_LABELS.items(), ("plan_id", "Plan"), ("deck_id", "Deck"))  # (analysis name, label)

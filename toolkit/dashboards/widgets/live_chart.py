@@ -1,6 +1,6 @@
 """Live charts: a box on the page whose plotly chart is redrawn in place from new figures.
 
-The chart itself is the trends page's ``Chart`` (plotly.js brought into the page once by
+The chart itself is a ``chart.Chart`` (plotly.js brought into the page once by
 a ``PlotlyLoader``, each chart holding only its figure's JSON and redrawn with
 ``Plotly.react``). A plotly ``FigureWidget`` was tried first and measured worse here:
 each one carries the 5 MB plotly.js bundle in its own state (the first chart took about
@@ -14,9 +14,7 @@ from __future__ import annotations
 import ipywidgets as W
 import plotly.graph_objects as go
 
-from .trends_chart import Chart, PlotlyLoader
-
-__all__ = ["LiveChart", "PlotlyLoader"]
+from .chart import Chart
 
 
 class LiveChart:

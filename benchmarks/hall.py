@@ -21,7 +21,7 @@ What it measures, per run, on a fresh store and a fresh ``toolkit serve`` on 127
   version: per student, and per change until the LAST student has it.
 * **chart** = from an answer's acknowledgement until the facilitator's read shows it:
   a separate process (standing in for the facilitator's kernel) calls the console's own
-  ``dashboards.live.fingerprint`` in a loop, and times ``session.responses()`` (what the
+  ``dashboards.console.live.look`` in a loop, and times ``session.responses()`` (what the
   console re-reads when the fingerprint moves) once a second.
 * **server** RSS (peak) and CPU, and the load generator's own CPU: it shares the two
   cores with the server, so every latency here includes its queueing too.
@@ -61,7 +61,7 @@ mono = time.monotonic
 def facilitator_reader(db_url: str, code: str, out: str, interval: float) -> None:
     """Poll the console's own read until stdin closes; write the samples as JSON to ``out``."""
     import toolkit
-    from toolkit.dashboards import live
+    from toolkit.dashboards.console import live
     store = toolkit.open_store(db_url)
     session = store.find_session(code)
     stop = threading.Event()
@@ -536,7 +536,7 @@ TARGETS = [  # (label, path, limit, unit[, digits])
     ("change -> every student notified p95 (over changes)", ("hall", "notify_all_ms", "p95"), 1000, " ms"),
     ("answer ack -> facilitator read shows it p50", ("hall", "chart_visible_ms", "p50"), None, " ms"),
     ("answer ack -> facilitator read shows it p95", ("hall", "chart_visible_ms", "p95"), None, " ms"),
-    ("facilitator console read (dashboards.live.look) p95", ("hall", "chart_fingerprint_ms", "p95"), None, " ms"),
+    ("facilitator console read (dashboards.console.live.look) p95", ("hall", "chart_fingerprint_ms", "p95"), None, " ms"),
     ("facilitator session.responses() read p95", ("hall", "chart_responses_read_ms", "p95"), None, " ms"),
     ("server RSS peak", ("hall", "server", "rss_mb"), 300, " MB"),
     ("machine busy, all cores (shared: others' work included)", ("hall", "machine", "busy_pct_of_all_cores"),

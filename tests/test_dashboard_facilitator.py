@@ -15,9 +15,9 @@ from plotly.offline import get_plotlyjs
 
 from toolkit.analysis.session import EXPORT_COLUMNS
 from toolkit.content import Programme
-from toolkit.dashboards.facilitator import FacilitatorDashboard
-from toolkit.dashboards.joining import JoinPage, join_page
-from toolkit.dashboards.live import Refresher
+from toolkit.dashboards.console import FacilitatorDashboard
+from toolkit.dashboards.console.joining import JoinPage, join_page
+from toolkit.dashboards.console.live import Refresher
 from toolkit.safeguarding import SAFEGUARDING_PROMPT
 from toolkit.store import Store
 

@@ -18,7 +18,7 @@ import pytest
 
 from support.server import start_server
 from toolkit.content import Programme
-from toolkit.dashboards.report import html_report
+from toolkit.dashboards.console.report import html_report
 from toolkit.store import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(240)]

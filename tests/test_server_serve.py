@@ -138,5 +138,5 @@ def test_the_dashboards_kernels_are_told_where_students_join():
     assert environ == {"TOOLKIT_JOIN_URL": "http://192.168.4.20:8866/toolkit/join"}
     server_app.export_join_url("http://10.0.0.9:1/toolkit/join", environ)
     assert environ["TOOLKIT_JOIN_URL"] == "http://192.168.4.20:8866/toolkit/join"  # the user's value stands
-    from toolkit.dashboards.joining import join_page
+    from toolkit.dashboards.console.joining import join_page
     assert join_page(environ).url("ABCDEFG") == "http://192.168.4.20:8866/toolkit/join?code=ABCDEFG"

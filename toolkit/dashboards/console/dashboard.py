@@ -15,11 +15,13 @@ from urllib.parse import parse_qs
 
 import ipywidgets as W
 
-from ..content import Library
-from ..errors import ToolkitError
-from ..store import Store, open_store
-from ..store.codes import display
-from .facilitator_style import stylesheet
+from ...content import Library
+from ...errors import ToolkitError
+from ...store import Store, open_store
+from ...store.codes import display
+from ..widgets.browser import AddressParam, ChartFitter, Download
+from ..widgets.chart import PlotlyLoader
+from ..widgets.layout import visible
 from .joining import JoinPage, join_page
 from .live import Refresher, Snapshot, look
 from .lobby import LobbyPanel
@@ -28,10 +30,8 @@ from .questions import QuestionsPanel, approved_html
 from .report import csv_text, export_name, html_report
 from .run import ActivityList, Controls
 from .start import StartPanel
+from .style import stylesheet
 from .summary import SummaryPanel
-from .widgets.browser import AddressParam, ChartFitter, Download
-from .widgets.chart import PlotlyLoader
-from .widgets.layout import visible
 
 log = logging.getLogger(__name__)
 REDRAW_FAILED = "The screen could not be redrawn; it will try again"

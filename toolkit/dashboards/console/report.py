@@ -12,10 +12,10 @@ from datetime import datetime, timezone
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from ..analysis import discussion, tidy_export
-from ..charts import classroom
-from ..content.vocab import CARD_KINDS, GROUP_LABELS
-from ..store.codes import display
+from ...analysis import discussion, tidy_export
+from ...charts import classroom
+from ...content.vocab import CARD_KINDS, GROUP_LABELS
+from ...store.codes import display
 
 
 def export_name(session, extension: str) -> str:

@@ -8,8 +8,8 @@ from typing import Callable
 
 import ipywidgets as W
 
-from ..safeguarding import SAFEGUARDING_PROMPT, matches
-from .widgets.layout import row
+from ...safeguarding import SAFEGUARDING_PROMPT, matches
+from ..widgets.layout import row
 
 
 class QuestionsPanel:

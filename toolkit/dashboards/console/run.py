@@ -7,8 +7,8 @@ from typing import Callable
 
 import ipywidgets as W
 
-from .widgets.browser import KeyPresses
-from .widgets.layout import toggle_class, visible
+from ..widgets.browser import KeyPresses
+from ..widgets.layout import toggle_class, visible
 
 # (session verb, button label, shortcut keys shown, keys). Presentation remotes send
 # PageDown and PageUp for their two buttons; "End session" asks before it ends anything.

@@ -11,13 +11,13 @@ from typing import Callable
 
 import ipywidgets as W
 
-from ..content import Library, check_files, load_file, resolve_plan
-from ..content.library import find_help, region_for
-from ..content.models import Plan
-from ..content.vocab import AGE_BANDS, GROUP_LABELS
-from ..errors import ToolkitError
-from ..store.codes import display
-from .widgets.layout import row
+from ...content import Library, check_files, load_file, resolve_plan
+from ...content.library import find_help, region_for
+from ...content.models import Plan
+from ...content.vocab import AGE_BANDS, GROUP_LABELS
+from ...errors import ToolkitError
+from ...store.codes import display
+from ..widgets.layout import row
 
 LABEL_HINTS = {  # the text labels' placeholders (the age band is a choice)
     "organisation": "e.g. Riverside Academy",

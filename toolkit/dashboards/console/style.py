@@ -6,7 +6,7 @@ the page). Colours follow ``toolkit.charts.style``.
 
 import ipywidgets as W
 
-from ..charts.style import FONT, NEUTRAL
+from ...charts.style import FONT, NEUTRAL
 
 INK = "#1F2933"
 PAGE = "#EEF1F5"

@@ -8,14 +8,14 @@ from typing import Callable
 
 import ipywidgets as W
 
-from ..analysis import discussion
-from ..charts import classroom
-from ..charts.style import wrap
-from ..content.vocab import CARD_KINDS
+from ...analysis import discussion
+from ...charts import classroom
+from ...charts.style import wrap
+from ...content.vocab import CARD_KINDS
+from ..widgets.layout import row, visible
+from ..widgets.live_chart import LiveChart
 from .panels import ChangeBox
 from .report import cards_table
-from .widgets.layout import row, visible
-from .widgets.live_chart import LiveChart
 
 
 class SummaryPanel:

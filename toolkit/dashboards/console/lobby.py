@@ -6,8 +6,8 @@ import html
 
 import ipywidgets as W
 
-from ..server.qr import join_qr_svg
-from ..store.codes import display
+from ...server.qr import join_qr_svg
+from ...store.codes import display
 from .joining import JoinPage
 
 

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from .. import config
+from ... import config
 
 JOIN_PATH = "toolkit/join"
 _LOCAL = ("localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0")

@@ -7,13 +7,13 @@ import html
 
 import ipywidgets as W
 
-from ..analysis import discussion
-from ..charts import classroom
-from ..store.codes import display
+from ...analysis import discussion
+from ...charts import classroom
+from ...store.codes import display
+from ..widgets.layout import toggle_class, visible
+from ..widgets.live_chart import LiveChart
 from .report import cards_table
 from .run import KEY_HELP
-from .widgets.layout import toggle_class, visible
-from .widgets.live_chart import LiveChart
 
 
 def _lines(text: str) -> str:

@@ -13,7 +13,7 @@ import logging
 from functools import cached_property
 from typing import Callable
 
-from .. import config
+from ... import config
 
 log = logging.getLogger(__name__)
 

@@ -19,13 +19,13 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 
-from ..analysis import trends as T
-from ..charts import trends as C
-from ..content.vocab import GROUP_LABELS
-from ..errors import ToolkitError
-from ..store import Store, open_store
-from .trends_style import stylesheet
-from .widgets.chart import Chart, PlotlyLoader
+from ...analysis import trends as T
+from ...charts import trends as C
+from ...content.vocab import GROUP_LABELS
+from ...errors import ToolkitError
+from ...store import Store, open_store
+from ..widgets.chart import Chart, PlotlyLoader
+from .style import stylesheet
 
 ALL = "All"
 FILTERS = (*GROUP_LABELS.items(), ("plan_id", "Plan"), ("deck_id", "Deck"))  # (analysis name, label)

@@ -6,7 +6,7 @@ facilitator console when both are open in one browser.
 
 import ipywidgets as W
 
-from ..charts.style import FONT, NEUTRAL, SUPPRESSED
+from ...charts.style import FONT, NEUTRAL, SUPPRESSED
 
 INK = "#1F2933"
 PAGE = "#EEF1F5"

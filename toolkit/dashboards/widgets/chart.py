@@ -17,12 +17,13 @@ import plotly
 import plotly.graph_objects as go
 import traitlets
 
+STATIC = Path(__file__).resolve().parent / "static"
+
 
 @lru_cache(maxsize=1)
 def _loader_js() -> str:
-    # The bundle ends by setting window.Plotly; anywidget only needs a default export too.
     bundle = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text(encoding="utf-8")
-    return bundle + "\nexport default { render({ el }) { el.style.display = 'none'; } };\n"
+    return bundle + "\n" + (STATIC / "plotly-loader.js").read_text(encoding="utf-8")
 
 
 class PlotlyLoader(anywidget.AnyWidget):
@@ -32,35 +33,10 @@ class PlotlyLoader(anywidget.AnyWidget):
         super().__init__(_esm=_loader_js(), **kwargs)
 
 
-_CHART_JS = """
-function plotlyReady() {
-  return new Promise((resolve) => {
-    const look = () => (globalThis.Plotly ? resolve(globalThis.Plotly) : setTimeout(look, 30));
-    look();
-  });
-}
-async function render({ model, el }) {
-  const box = document.createElement("div");
-  box.className = "tk-chart";
-  el.appendChild(box);
-  const Plotly = await plotlyReady();
-  const draw = () => {
-    const figure = JSON.parse(model.get("spec") || "{}");
-    Plotly.react(box, figure.data || [], figure.layout || {}, { displayModeBar: false, responsive: true });
-    box.dataset.version = String(model.get("version"));
-  };
-  draw();
-  model.on("change:spec", draw);
-  return () => Plotly.purge(box);
-}
-export default { render };
-"""
-
-
 class Chart(anywidget.AnyWidget):
     """One plotly figure drawn in the page; ``show(figure)`` redraws it in place."""
 
-    _esm = _CHART_JS
+    _esm = STATIC / "chart.js"
     spec = traitlets.Unicode("{}").tag(sync=True)
     version = traitlets.Int(0).tag(sync=True)
 

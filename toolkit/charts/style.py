@@ -3,13 +3,20 @@
 import plotly.graph_objects as go
 
 FONT = "DejaVu Sans, Arial, sans-serif"
+INK = "#1F2933"
 NEUTRAL = "#5B6B7F"
 MUTED = "#C9D1DB"
+ACCENT = "#1565C0"
 SUPPRESSED = "#E6E9EE"
+HIDDEN_TEXT = "#7B8794"
+
+# What the dashboards' pages share with the charts: CSS custom properties --tk-<name>.
+PALETTE = {"font": FONT, "ink": INK, "neutral": NEUTRAL, "accent": ACCENT, "suppressed": SUPPRESSED,
+           "hidden": HIDDEN_TEXT}
 
 LAYOUT = dict(
     template="plotly_white",
-    font=dict(family=FONT, size=18, color="#1F2933"),
+    font=dict(family=FONT, size=18, color=INK),
     margin=dict(l=20, r=20, t=60, b=40),
     showlegend=False,
     hoverlabel=dict(font_size=16),

@@ -13,12 +13,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..analysis.trends import threshold
-from .style import FONT, LAYOUT, NEUTRAL, SUPPRESSED, wrap
+from .style import ACCENT, FONT, HIDDEN_TEXT, LAYOUT, NEUTRAL, SUPPRESSED, wrap
 
-HIDDEN_TEXT = "#7B8794"
 MONTH_BAR = 20 * 24 * 3600 * 1000  # a bar 20 days wide, in the milliseconds of a date axis
-ACCENT = "#1565C0"
-CHANGE_UP = "#1565C0"
+CHANGE_UP = ACCENT
 # Calm, colour-blind-safe line colours for questions.
 SERIES = ("#1565C0", "#E67E22", "#2E7D32", "#8E24AA", "#C62828", "#00838F", "#6D4C41", "#546E7A")
 

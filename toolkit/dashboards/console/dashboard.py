@@ -25,12 +25,12 @@ from ..widgets.layout import visible
 from .joining import JoinPage, join_page
 from .live import Refresher, Snapshot, look
 from .lobby import LobbyPanel
+from .page import stylesheet
 from .panels import PrivatePanel, Stage
 from .questions import QuestionsPanel, approved_html
 from .report import csv_text, export_name, html_report
 from .run import ActivityList, Controls
 from .start import StartPanel
-from .style import stylesheet
 from .summary import SummaryPanel
 
 log = logging.getLogger(__name__)

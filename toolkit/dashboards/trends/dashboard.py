@@ -25,7 +25,7 @@ from ...content.vocab import GROUP_LABELS
 from ...errors import ToolkitError
 from ...store import Store, open_store
 from ..widgets.chart import Chart, PlotlyLoader
-from .style import stylesheet
+from .page import stylesheet
 
 ALL = "All"
 FILTERS = (*GROUP_LABELS.items(), ("plan_id", "Plan"), ("deck_id", "Deck"))  # (analysis name, label)

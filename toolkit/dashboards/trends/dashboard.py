@@ -9,14 +9,11 @@ fewer than ``min_group_size`` respondents; the page shows nothing else.
 
 from __future__ import annotations
 
-import base64
-import html
 import time
 from contextlib import contextmanager
 from datetime import timedelta
 
 import ipywidgets as W
-import numpy as np
 import pandas as pd
 
 from ...analysis import trends as T
@@ -25,13 +22,13 @@ from ...content.vocab import GROUP_LABELS
 from ...errors import ToolkitError
 from ...store import Store, open_store
 from ..widgets.chart import Chart, PlotlyLoader
-from .page import stylesheet
+from .page import stylesheet, templates
+from .views import download_link, headline_html, table_html
 
 ALL = "All"
 FILTERS = (*GROUP_LABELS.items(), ("plan_id", "Plan"), ("deck_id", "Deck"))  # (analysis name, label)
 COMPARE = {"Group": ["organisation", "group"], "Organisation": ["organisation"], "Age band": ["age_band"],
            "Setting": ["setting"], "Facilitator": ["facilitator"], "Plan": ["plan_id"]}
-PERCENT = ("match", "not_sure", "put_as_share")
 
 
 class Panel:
@@ -43,7 +40,7 @@ class Panel:
         self.table = W.HTML()
         self.download = W.HTML()
         self.download.add_class("tk-tablebar")
-        heading = W.HTML(f"<h3>{html.escape(title)}</h3><p>{html.escape(blurb)}</p>")
+        heading = W.HTML(templates.macro("page.html", "panel_heading", title, blurb))
         self.widget = W.VBox([heading, *(extra or []), self.chart, self.table, self.download])
         self.widget.add_class("tk-panel")
         self.widget.add_class(f"tk-panel-{filename}")
@@ -262,100 +259,18 @@ class TrendsDashboard:
         return table.assign(card=table["item_id"].map(lambda i: cards.get(i, i)))
 
     def _heading(self) -> str:
-        badge = (f"<span class='tk-badge' title='Made by toolkit demo: not real answers'>Demo data: "
-                 f"{self.demo:,} simulated sessions</span>" if self.demo else "")
-        return (f"<div class='tk-title'>Trends across sessions{badge}</div>"
-                f"<div class='tk-sub'>Anonymous answers from every session in the store. Any figure resting on "
-                f"fewer than {self.k} respondents is hidden.</div>")
+        return templates.macro("page.html", "heading", f"{self.demo:,}" if self.demo else None, self.k)
 
     def _note(self, rows: pd.DataFrame) -> str:
         if not self.loaded.responses.empty and rows.empty:
-            return "<div class='tk-empty'>No sessions match these filters. Clear a filter to see more.</div>"
+            return templates.macro("page.html", "note", "no match")
         if self.loaded.responses.empty:
-            return ("<div class='tk-empty'>This store holds no answers yet. Run a session, import sessions from "
-                    "other laptops with <code>toolkit import</code>, or try the page on simulated sessions with "
-                    "<code>toolkit demo</code>.</div>")
+            return templates.macro("page.html", "note", "empty")
         return ""
 
 
 def _matches(column: pd.Series, value: str) -> pd.Series:
     return column.isna() if value == T.NOT_SET else column == value
-
-
-def headline_html(table: pd.DataFrame, k: int) -> str:
-    """The four headline numbers as tiles; hidden ones say so."""
-    row = table.iloc[0]
-    hidden = bool(row["suppressed"])
-    tiles = [("sessions", "Sessions", "{:,.0f}"), ("respondents", "Respondents", "{:,.0f}"),
-             ("answers", "Answers", "{:,.0f}"), ("median_per_session", "Respondents per session (median)",
-                                                 "{:,.0f}")]
-    out = []
-    for name, label, fmt in tiles:
-        value = row[name]
-        if hidden:
-            number, cls = f"hidden: fewer than {k}", " tk-hidden"
-        elif pd.isna(value):
-            number, cls = "–", ""
-        else:
-            number, cls = fmt.format(float(value)), ""
-        out.append(f"<div class='tk-tile tk-tile-{name}{cls}'><div class='tk-number'>{number}</div>"
-                   f"<div class='tk-label'>{label}</div></div>")
-    return f"<div class='tk-tiles'>{''.join(out)}</div>"
-
-
-def csv_bytes(table: pd.DataFrame) -> bytes:
-    """A table as CSV: hidden figures are empty cells, as in the page."""
-    return table.to_csv(index=False).encode("utf-8")
-
-
-def download_link(table: pd.DataFrame, filename: str) -> str:
-    """A link that saves the table as CSV. The file travels inside the link (a data: URI):
-    these tables are aggregates of a few hundred rows, and the link needs no round trip
-    to the kernel."""
-    body = base64.b64encode(csv_bytes(table)).decode("ascii")
-    return (f"<a class='tk-download jupyter-button' download='{html.escape(filename)}' "
-            f"href='data:text/csv;charset=utf-8;base64,{body}' title='This table as {html.escape(filename)}'>"
-            f"Download CSV</a>")
-
-
-def table_html(table: pd.DataFrame, limit: int = 200) -> str:
-    """A table for reading on the page, behind a "Show the table" toggle."""
-    shown = table.head(limit)
-    head = "".join(f"<th>{html.escape(_title(c))}</th>" for c in shown.columns if c != "suppressed")
-    body = []
-    for _, row in shown.iterrows():
-        hidden = bool(row.get("suppressed", False))
-        cells = []
-        for col in shown.columns:
-            if col == "suppressed":
-                continue
-            value = row[col]
-            numeric = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
-            text = "hidden" if hidden and pd.isna(value) else _format(col, value)
-            cells.append(f"<td class='tk-num'>{text}</td>" if numeric or text == "hidden"
-                         else f"<td>{html.escape(text)}</td>")
-        body.append(f"<tr class='{'tk-hidden-row' if hidden else ''}'>{''.join(cells)}</tr>")
-    more = (f"<p class='tk-note'>Showing {limit:,} of {len(table):,} rows; the CSV has them all.</p>"
-            if len(table) > limit else "")
-    return (f"<details><summary>Show the table ({len(table):,} rows)</summary><div class='tk-tablebox'>"
-            f"<table class='tk-table'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
-            f"{more}</details>")
-
-
-def _title(column: str) -> str:
-    return column.replace("share_", "put as ").replace("_", " ")
-
-
-def _format(column: str, value) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    if isinstance(value, (float, np.floating)):
-        if column in PERCENT or column.startswith("share_"):
-            return f"{100 * value:.0f}%"
-        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-    if isinstance(value, (int, np.integer)):
-        return f"{value:,}"
-    return str(value)
 
 
 def show(store: Store | None = None) -> TrendsDashboard | None:
@@ -367,11 +282,11 @@ def show(store: Store | None = None) -> TrendsDashboard | None:
     try:
         dashboard = TrendsDashboard(store)
     except ToolkitError as exc:
-        display(W.VBox([stylesheet(), W.HTML(f"<div class='tk-empty'><b>The trends page cannot open the store.</b>"
-                                             f"<br>{html.escape(str(exc))}</div>")]).add_class("tk-trends"))
+        display(W.VBox([stylesheet(), W.HTML(templates.macro("page.html", "cannot_open", str(exc)))])
+                .add_class("tk-trends"))
         return None
     display(dashboard.widget)
     return dashboard
 
 
-__all__ = ["TrendsDashboard", "show", "headline_html", "table_html", "csv_bytes", "download_link"]
+__all__ = ["TrendsDashboard", "show"]

@@ -12,7 +12,7 @@ from ...charts import classroom
 from ...store.codes import display
 from ..widgets.layout import toggle_class, visible
 from ..widgets.live_chart import LiveChart
-from .report import cards_table
+from .cards import cards_table
 from .run import KEY_HELP
 
 

@@ -15,7 +15,7 @@ from ...content.vocab import CARD_KINDS
 from ..widgets.layout import row, visible
 from ..widgets.live_chart import LiveChart
 from .panels import ChangeBox
-from .report import cards_table
+from .cards import cards_table
 
 
 class SummaryPanel:

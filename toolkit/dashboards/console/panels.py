@@ -3,21 +3,22 @@ private panel beside it (teaching notes, what to discuss next, the session's det
 
 from __future__ import annotations
 
-import html
-
 import ipywidgets as W
+from markupsafe import Markup
 
 from ...analysis import discussion
 from ...charts import classroom
+from ...charts.style import NEUTRAL
 from ...store.codes import display
 from ..widgets.layout import toggle_class, visible
 from ..widgets.live_chart import LiveChart
 from .cards import cards_table
+from .page import templates
 from .run import KEY_HELP
 
 
-def _lines(text: str) -> str:
-    return "".join(f"<li>{html.escape(line)}</li>" for line in text.splitlines() if line.strip())
+def _piece(name: str, *args) -> str:
+    return templates.macro("panels.html", name, *args)
 
 
 def heading_html(snapshot) -> str:
@@ -26,29 +27,21 @@ def heading_html(snapshot) -> str:
     programme, act = snapshot.programme, snapshot.activity
     total = len(programme.activities)
     place = f"{act.index + 1} of {total}"
-    esc = html.escape
     revealed = snapshot.session.revealed and act.votes
     if act.kind == "slide":
-        return (f"<div class='tk-kicker'>{place}</div><div class='tk-headline'>{esc(act.title)}</div>"
-                f"<ul class='tk-slide'>{_lines(act.body or '')}</ul>")
+        lines = [line for line in (act.body or "").splitlines() if line.strip()]
+        return _piece("slide", place, act.title, lines)
     if act.kind == "card":
         card = programme.card(act.items[0])
-        chips = "".join(f"<span class='tk-chip'><span class='tk-swatch' style='background:{c['colour']}'></span>"
-                        f"{esc(c['label'])}</span>" for c in programme.categories())
-        below = reveal_html(snapshot) if revealed else f"<div class='tk-chips'>{chips}</div>"
-        return f"<div class='tk-kicker'>Card · {place}</div><div class='tk-text'>{esc(card['text'])}</div>{below}"
+        below = Markup(reveal_html(snapshot)) if revealed else None
+        return _piece("card", place, card["text"], programme.categories(), below)
     if act.kind == "poll":
         q = programme.question(act.items[0])
         options = classroom.options_for_chart(programme, act)
         how = "Choose all that apply:" if q["type"] == "multiple" else "Choose one:"
-        chips = "".join(f"<span class='tk-chip'>{esc(o['label'])}</span>" for o in options)
-        below = reveal_html(snapshot) if revealed else \
-            f"<div class='tk-chips'><span class='tk-muted tk-how'>{how}</span>{chips}</div>"
-        return (f"<div class='tk-kicker'>{esc(act.title)} · {place}</div><div class='tk-text'>{esc(q['text'])}</div>"
-                f"{below}")
-    n = len(act.items)
-    return (f"<div class='tk-kicker'>Sort · {place}</div><div class='tk-headline'>{esc(act.title)}</div>"
-            f"<div class='tk-lead'>Sort the {n} cards on your phone, at your own pace.</div>")
+        below = Markup(reveal_html(snapshot)) if revealed else None
+        return _piece("poll", act.title, place, q["text"], how, options, below)
+    return _piece("sort", place, act.title, len(act.items))
 
 
 def status_html(snapshot) -> str:
@@ -56,20 +49,10 @@ def status_html(snapshot) -> str:
     session, act = snapshot.session, snapshot.activity
     joined = session.respondents
     n = snapshot.answered
-    if act.kind == "sort":
-        total = sum(snapshot.counts.values())
-        answered = (f"<b data-answered='{n}'>{n}</b> of {joined} sorting · {total} card "
-                    f"{'answer' if total == 1 else 'answers'}")
-    else:
-        answered = f"<b data-answered='{n}'>{n}</b> of {joined} answered"
-    if session.voting_open:
-        return f"<div class='tk-status tk-open'><span class='tk-dot'></span>Voting open · {answered}</div>"
-    if session.revealed:
-        return f"<div class='tk-status'><span class='tk-dot'></span>Revealed · {answered}</div>"
-    if n:
-        return f"<div class='tk-status'><span class='tk-dot'></span>Voting closed · {answered}</div>"
-    return (f"<div class='tk-status'><span class='tk-dot'></span>Voting not open yet · "
-            f"<b data-answered='0'>{joined}</b> joined</div>")
+    card_answers = sum(snapshot.counts.values()) if act.kind == "sort" else None
+    state = ("open" if session.voting_open else "revealed" if session.revealed else "closed" if n
+             else "not open")
+    return _piece("status", state, n, joined, card_answers)
 
 
 def reveal_html(snapshot) -> str:
@@ -77,16 +60,12 @@ def reveal_html(snapshot) -> str:
     shown to the class."""
     programme, act = snapshot.programme, snapshot.activity
     info = programme.reveal(act, private=False)
-    esc = html.escape
     if act.kind == "card":
-        colour = classroom.category_colours(programme).get(info["expected"], "#5B6B7F")
-        signs = ("<p><b>Signs:</b> " + " · ".join(esc(s) for s in info["signs"]) + "</p>") if info["signs"] else ""
-        return (f"<div class='tk-reveal'><p class='tk-expected'><span class='tk-swatch' "
-                f"style='background:{colour}'></span>Expected: {esc(info['expected_label'])}</p>{signs}</div>")
+        colour = classroom.category_colours(programme).get(info["expected"], NEUTRAL)
+        return _piece("card_reveal", colour, info["expected_label"], " · ".join(info["signs"]))
     if act.kind == "poll":
-        answer = f"<p class='tk-expected'>Answer: {esc(info['answer_label'])}</p>" if "answer_label" in info else ""
-        note = f"<p>{esc(info['note'])}</p>" if info.get("note") else ""
-        return f"<div class='tk-reveal'>{answer}{note}</div>" if answer or note else ""
+        answer, note = info.get("answer_label"), info.get("note")
+        return _piece("poll_reveal", answer, note) if "answer_label" in info or note else ""
     return ""
 
 
@@ -102,10 +81,10 @@ class ChangeBox:
     def update(self, programme, row_frame, with_question: bool = False) -> None:
         """Draw one question's change; ``with_question`` names it (the stage shows it above)."""
         row = row_frame.iloc[0]
-        question = f": {html.escape(discussion.question_text(programme, row['item_id']))}" if with_question else ""
-        self.title.value = f"<h3>Before and after{question}</h3>"
+        question = discussion.question_text(programme, row["item_id"]) if with_question else None
+        self.title.value = _piece("change_title", question)
         self.chart.draw(classroom.change_figure(programme, row_frame, label="This class"))
-        self.note.value = f"<p class='tk-small'>{html.escape(discussion.paired_sentence(row))}</p>"
+        self.note.value = _piece("small", discussion.paired_sentence(row))
 
 
 class Stage:
@@ -115,9 +94,7 @@ class Stage:
     def __init__(self):
         self.heading = W.HTML()
         self.status = W.HTML()
-        self.preview_note = W.HTML("<div class='tk-private-tag'>Private until you reveal</div>"
-                                   "<p class='tk-small tk-muted'>The class's sort fills in here as they answer. "
-                                   "Hidden in presentation mode until you press Reveal.</p>")
+        self.preview_note = W.HTML(_piece("preview_note"))
         self.distribution = LiveChart()
         self.matrix = LiveChart()
         self.table = W.HTML()
@@ -201,40 +178,23 @@ def notes_html(snapshot) -> str:
         return ""
     programme = snapshot.programme
     info = programme.reveal(act, private=True)
-    esc = html.escape
-    tag = "<div class='tk-private-tag'>Private · teaching notes</div>"
     if act.kind == "card":
-        signs = ", ".join(info["signs"]) or "none"
-        prompts = "".join(f"<li>{esc(p)}</li>" for p in info["prompts"])
-        return (f"{tag}<p><b>Expected:</b> {esc(info['expected_label'])}<br><b>Model:</b> {esc(info['model'])}<br>"
-                f"<b>Signs:</b> {esc(signs)}</p><h3>Teaching note</h3><p class='tk-note'>{esc(info['note'])}</p>"
-                f"<h3>Discussion prompts</h3><ul>{prompts}</ul>")
+        return _piece("card_notes", info["expected_label"], info["model"], ", ".join(info["signs"]) or "none",
+                      info["note"], info["prompts"])
     if act.kind == "poll":
-        answer = f"<p><b>Answer:</b> {esc(info['answer_label'])}</p>" if "answer_label" in info else ""
-        note = f"<p class='tk-note'>{esc(info['note'])}</p>" if info.get("note") else ""
-        return f"{tag}{answer}{note}" if answer or note else ""
+        answer, note = info.get("answer_label"), info.get("note")
+        return _piece("poll_notes", answer, note) if "answer_label" in info or note else ""
     labels = {c["id"]: c["label"] for c in programme.categories()}
-    rows = "".join(f"<li>{esc(discussion.card_label(programme, c['id']))}: <b>{esc(labels[c['expected']])}</b></li>"
-                   for c in (programme.card(i) for i in act.items))
-    return f"{tag}<h3>Expected answers</h3><ul class='tk-small'>{rows}</ul>"
+    cards = [(discussion.card_label(programme, c["id"]), labels[c["expected"]])
+             for c in (programme.card(i) for i in act.items)]
+    return _piece("sort_notes", cards)
 
 
 def discuss_html(items: list[dict]) -> str:
-    esc = html.escape
-    body = "".join(f"<li><b>{esc(d['title'])}</b>: {esc(d['reason'])}.<ul class='tk-small'>"
-                   + "".join(f"<li>{esc(p)}</li>" for p in d["prompts"]) + "</ul></li>" for d in items)
-    return f"<div class='tk-private-tag'>Private</div><h2>What to discuss next</h2><ol>{body}</ol>"
+    return _piece("discuss", items)
 
 
 def details_html(session, join_url: str | None) -> str:
-    esc = html.escape
-    labels = " · ".join(esc(v) for v in session.labels.values() if v) or "no group labels"
-    keys = "".join(f"<tr><td><kbd>{esc(k)}</kbd></td><td>{esc(label)}</td></tr>" for k, label in KEY_HELP)
-    join = f"<br>Join: {esc(join_url)}" if join_url else ""
-    # Relative, so it keeps this page's path; the login cookie stands in for the token.
-    projector = (f"<p class='tk-small'><a href='?view=projector&amp;session={session.code}' target='_blank'>"
-                 "Open the projector view</a> in a second window: what the class sees, nothing private.</p>")
-    return (f"<div class='tk-private-tag'>Private · session</div><p class='tk-small'>Code "
-            f"<b>{display(session.code)}</b> · {esc(session.plan_id)}<br>{labels}{join}</p>{projector}"
-            f"<h3>Keyboard</h3><table class='tk-table tk-small'>{keys}</table>")
+    labels = " · ".join(v for v in session.labels.values() if v) or "no group labels"
+    return _piece("details", session.code, display(session.code), session.plan_id, labels, join_url, KEY_HELP)
 

@@ -8,7 +8,6 @@ keyboard shortcuts, and a timer that redraws from the store when something chang
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 from urllib.parse import parse_qs
@@ -25,7 +24,7 @@ from ..widgets.layout import visible
 from .joining import JoinPage, join_page
 from .live import Refresher, Snapshot, look
 from .lobby import LobbyPanel
-from .page import stylesheet
+from .page import stylesheet, templates
 from .panels import PrivatePanel, Stage
 from .questions import QuestionsPanel, approved_html
 from .report import csv_text, export_name, html_report
@@ -56,7 +55,7 @@ class FacilitatorDashboard:
         self.snapshot: Snapshot | None = None
         self._rendered: tuple | None = None  # the fingerprint on screen
 
-        self.title = W.HTML("<div class='tk-title'>Workshop console</div>")
+        self.title = W.HTML(templates.macro("dashboard.html", "title"))
         self.joinline = W.HTML()
         self.joinline.add_class("tk-joinline")
         self.presentation = W.ToggleButton(description="Presentation mode", value=projector,
@@ -82,8 +81,7 @@ class FacilitatorDashboard:
                                       hint="Every chart in one file that opens without internet")
         self.summary = SummaryPanel([self.csv_download, self.html_download], self.close_session,
                                     console=not projector)
-        self.waiting = W.HTML("<div class='tk-card'><div class='tk-kicker'>Projector view</div><p>Open this view "
-                              "from the console: its session panel has the link.</p></div>")
+        self.waiting = W.HTML(templates.macro("dashboard.html", "waiting"))
 
         centre = W.VBox([self.lobby.widget, self.stage.widget, self.summary.widget, self.approved])
         centre.add_class("tk-stage")
@@ -159,7 +157,7 @@ class FacilitatorDashboard:
 
     def _failed(self, exc: Exception, context: str = "") -> None:
         text = f"{context}: {exc}" if context else str(exc)
-        self.message.value = f"<div class='tk-error'>{html.escape(text)}</div>"
+        self.message.value = templates.macro("dashboard.html", "error", text)
 
     # -- exports ------------------------------------------------------------------------
     def csv_file(self) -> tuple[str, str, bytes]:
@@ -245,10 +243,8 @@ class FacilitatorDashboard:
     def _joinline(self, session) -> str:
         if session.status in ("lobby", "ended"):
             return ""
-        where = html.escape(self.join.base.split("://", 1)[-1]) if self.join.base else "the join page"
-        return (f"<div>Code <b>{display(session.code)}</b> · <span data-joined='{session.respondents}'>"
-                f"{session.respondents} joined</span></div><div class='tk-small'>{where}</div>")
-
+        where = self.join.base.split("://", 1)[-1] if self.join.base else "the join page"
+        return templates.macro("dashboard.html", "joinline", display(session.code), session.respondents, where)
 
 
 def show(store: Store | None = None, library: Library | None = None) -> FacilitatorDashboard:

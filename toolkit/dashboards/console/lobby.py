@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import html
 
 import ipywidgets as W
+from markupsafe import Markup
 
 from ...server.qr import join_qr_svg
 from ...store.codes import display
 from .joining import JoinPage
+from .page import templates
 
 
 class LobbyPanel:
@@ -30,18 +31,9 @@ class LobbyPanel:
         url = page.url(session.code)
         if self._for != (session.code, url):
             self._for = (session.code, url)
-            shown = html.escape(page.base.split("://", 1)[-1]) if page.base else "the address on the board"
-            warning = f"<div class='tk-warning'>{html.escape(page.warning)}</div>" if page.warning else ""
-            self.join.value = (
-                "<div class='tk-kicker'>Join on your phone</div>"
-                f"<div class='tk-url'>Go to <b>{shown}</b></div>"
-                "<div class='tk-lead tk-muted'>and enter the code</div>"
-                f"<div class='tk-code' aria-label='join code'>{display(session.code)}</div>{warning}")
-            self.qr.value = (f"<div title='{html.escape(url)}'>{join_qr_svg(url, scale=7)}</div>"
-                             "<div class='tk-muted tk-small tk-center'>or scan this</div>") if url else ""
+            shown = page.base.split("://", 1)[-1] if page.base else "the address on the board"
+            self.join.value = templates.macro("lobby.html", "join", shown, display(session.code), page.warning)
+            self.qr.value = templates.macro("lobby.html", "qr", url, Markup(join_qr_svg(url, scale=7))) if url else ""
         n = session.respondents
         first = session.activities[0] if session.activities else None
-        begin = (f"<p class='tk-muted tk-small'>Press <b>Next</b> (→) to begin with "
-                 f"“{html.escape(first.title)}”.</p>") if first else ""
-        self.joined.value = (f"<div class='tk-joined'><b data-joined='{n}'>{n}</b> "
-                             f"{'student has' if n == 1 else 'students have'} joined</div>{begin}")
+        self.joined.value = templates.macro("lobby.html", "joined", n, first.title if first else None)

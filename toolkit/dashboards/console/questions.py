@@ -3,13 +3,13 @@ or hide it. Text that may be a disclosure is flagged with what to do about it.""
 
 from __future__ import annotations
 
-import html
 from typing import Callable
 
 import ipywidgets as W
 
 from ...safeguarding import SAFEGUARDING_PROMPT, matches
 from ..widgets.layout import row
+from .page import templates
 
 
 class QuestionsPanel:
@@ -37,23 +37,17 @@ class QuestionsPanel:
         approved = [q for q in questions if q["status"] == "approved"]
         hidden = sum(q["status"] == "hidden" for q in questions)
         flagged = sum(bool(q["flagged"]) for q in pending)
-        counts = [f"{len(pending)} waiting"]
-        if flagged:
-            counts.append(f"<span class='tk-flag'>{flagged} flagged</span>")
-        if hidden:
-            counts.append(f"{hidden} hidden")
-        self.header.value = ("<div class='tk-private-tag'>Private</div><h2>Questions box</h2>"
-                             f"<p class='tk-small tk-muted'>{' · '.join(counts)}</p>")
+        self.header.value = templates.macro("questions.html", "header", len(pending), flagged, hidden)
         self.pending.children = [self._row(q) for q in pending]
-        self.approved.children = ([W.HTML("<h3>On screen now</h3>")] + [self._row(q) for q in approved]
+        self.approved.children = ([W.HTML(templates.macro("questions.html", "on_screen"))]
+                                  + [self._row(q) for q in approved]
                                   if approved else [])
 
     def _row(self, question: dict) -> W.VBox:
-        parts = [W.HTML(f"<div data-question='{question['id']}'>“{html.escape(question['text'])}”</div>")]
+        parts = [W.HTML(templates.macro("questions.html", "question", question["id"], question["text"]))]
         if question["flagged"] and question["status"] == "pending":
             words = ", ".join(dict.fromkeys(matches(question["text"])))
-            parts.append(W.HTML(f"<div class='tk-safeguarding'><b>Flagged</b> ({html.escape(words)}). "
-                                f"{html.escape(SAFEGUARDING_PROMPT)}</div>"))
+            parts.append(W.HTML(templates.macro("questions.html", "flagged", words, SAFEGUARDING_PROMPT)))
         if question["status"] == "pending":
             # A possible disclosure on the projected screen could point to who wrote it.
             label = "Show on screen anyway" if question["flagged"] else "Show on screen"
@@ -77,5 +71,4 @@ def approved_html(questions: list[dict]) -> str:
     shown = [q for q in questions if q["status"] == "approved"]
     if not shown:
         return ""
-    items = "".join(f"<li>{html.escape(q['text'])}</li>" for q in shown)
-    return f"<div class='tk-kicker'>Your questions</div><ul class='tk-approved'>{items}</ul>"
+    return templates.macro("questions.html", "approved", [q["text"] for q in shown])

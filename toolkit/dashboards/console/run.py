@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import html
 from typing import Callable
 
 import ipywidgets as W
 
 from ..widgets.browser import KeyPresses
 from ..widgets.layout import toggle_class, visible
+from .page import templates
 
 # (session verb, button label, shortcut keys shown, keys). Presentation remotes send
 # PageDown and PageUp for their two buttons; "End session" asks before it ends anything.
@@ -72,9 +72,7 @@ class Controls:
         self.confirm_end.on_click(lambda _: self._end(True))
         self.cancel_end.on_click(lambda _: self._end(False))
         self.confirm = W.HBox([
-            W.HTML("<b>End the session?</b> Voting closes for good and the links between phones and answers "
-                   "are destroyed. The answers stay for the summary and the exports.",
-                   layout=W.Layout(flex="1 1 auto")),
+            W.HTML(templates.macro("run.html", "confirm_end"), layout=W.Layout(flex="1 1 auto")),
             self.confirm_end, self.cancel_end], layout=W.Layout(display="none"))
         self.confirm.add_class("tk-row")
         self.confirm.add_class("tk-card")
@@ -151,7 +149,7 @@ class ActivityList:
 
     def update(self, session) -> None:
         programme = session.programme
-        self.title.value = f"<div class='tk-session-title'>{html.escape(session.title)}</div>"
+        self.title.value = templates.macro("run.html", "session_title", session.title)
         if self._programme_id != id(programme):
             self._programme_id = id(programme)
             self.steps = []
@@ -172,8 +170,7 @@ class ActivityList:
         done = max(0, min(current, total))
         where = {"lobby": "Lobby", "summary": "Summary", "ended": "Ended"}.get(
             session.status, f"Activity {current + 1} of {total}")
-        self.progress.value = (f"<div class='tk-progress'><b>{html.escape(where)}</b>"
-                               f"{f' · about {left:.0f} min left' if left and session.status != 'ended' else ''}"
-                               f"<div class='tk-bar'><span style='width:{100 * done / max(total, 1):.0f}%'></span>"
-                               "</div></div>")
+        self.progress.value = templates.macro("run.html", "progress", where,
+                                              f"{left:.0f}" if left and session.status != "ended" else None,
+                                              f"{100 * done / max(total, 1):.0f}")
 

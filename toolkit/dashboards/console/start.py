@@ -3,7 +3,6 @@ or pick up a session that is still running."""
 
 from __future__ import annotations
 
-import html
 import tempfile
 from datetime import timezone
 from pathlib import Path
@@ -18,6 +17,7 @@ from ...content.vocab import AGE_BANDS, GROUP_LABELS
 from ...errors import ToolkitError
 from ...store.codes import display
 from ..widgets.layout import row
+from .page import templates
 
 LABEL_HINTS = {  # the text labels' placeholders (the age band is a choice)
     "organisation": "e.g. Riverside Academy",
@@ -45,8 +45,7 @@ class StartPanel:
         self._helps = library.helps()
         self.region = W.Dropdown(description="Help for", options=[
             (h.region, ident) for ident, h in sorted(self._helps.items(), key=lambda kv: kv[1].region)])
-        self.region_info = W.HTML("<span class='tk-muted tk-small'>the helplines every student screen shows"
-                                  "</span>")
+        self.region_info = W.HTML(_piece("region_hint"))
         self.upload = W.FileUpload(accept=".yaml,.yml", multiple=True, description="Upload a plan…",
                                    layout=W.Layout(width="auto"))
         self.upload_result = W.HTML()
@@ -66,16 +65,14 @@ class StartPanel:
         order = ["organisation", "group", "age_band", "setting", "facilitator"]
         labels = W.GridBox([self.labels[name] for name in order])
         labels.add_class("tk-labels")
-        upload = row([self.upload, W.HTML("<span class='tk-muted tk-small'>your own plan, with its deck and poll "
-                                          "bank if they are new</span>")])
+        upload = row([self.upload, W.HTML(_piece("upload_hint"))])
         start = W.VBox([
-            W.HTML("<h2>Start a session</h2>"), self.plan, self.plan_info, upload, self.upload_result,
+            W.HTML(_piece("start_heading")), self.plan, self.plan_info, upload, self.upload_result,
             row([self.region, self.region_info]),
-            W.HTML("<h3>About the group <span class='tk-muted tk-small'>(optional: describe the group, never a "
-                   "student)</span></h3>"),
+            W.HTML(_piece("group_heading")),
             labels, self.start_button, self.message])
         start.add_class("tk-card")
-        resume = W.VBox([W.HTML("<h2>Pick up a running session</h2>"), self.resume_list])
+        resume = W.VBox([W.HTML(_piece("resume_heading")), self.resume_list])
         resume.add_class("tk-card")
         self.widget = W.HBox([start, resume])
         self.widget.add_class("tk-start")
@@ -101,18 +98,16 @@ class StartPanel:
     def _show_plan(self) -> None:
         value = self.plan.value
         if value is None:
-            self.plan_info.value = "<p class='tk-muted'>No plans found: upload one.</p>"
+            self.plan_info.value = _piece("no_plans")
             return
         plan = self._uploaded[value].plan if value.startswith(UPLOAD_VALUE) else self._shipped[value].model_dump()
-        bits = [html.escape(plan.get("description") or "")]
         count = len(plan["activities"])
         facts = [f"{count} activities"]
         if plan.get("audience"):
-            facts.append(f"for ages {html.escape(plan['audience'])}")
+            facts.append(f"for ages {plan['audience']}")
         if (plan.get("settings") or {}).get("show_results_live"):
             facts.append("results shown live")
-        bits.append(f"<span class='tk-muted'>{', '.join(facts)}.</span>")
-        self.plan_info.value = f"<p class='tk-small'>{' '.join(b for b in bits if b)}</p>"
+        self.plan_info.value = _piece("plan_info", plan.get("description") or "", ", ".join(facts))
 
     def selected_programme(self):
         """The chosen plan resolved with its deck, poll bank and the chosen region's help
@@ -174,12 +169,9 @@ class StartPanel:
 
     def _show_upload(self, problems=(), ok=()) -> None:
         if problems:
-            items = "".join(f"<li>{html.escape(p)}</li>" for p in problems)
-            self.upload_result.value = (f"<div class='tk-problems'><b>The upload has problems; fix them and upload "
-                                        f"again:</b><ul>{items}</ul></div>")
+            self.upload_result.value = _piece("upload_problems", list(problems))
         else:
-            names = ", ".join(html.escape(t) for t in ok)
-            self.upload_result.value = f"<p class='tk-small'>✔ Checked and ready: {names}.</p>"
+            self.upload_result.value = _piece("upload_ready", ", ".join(ok))
 
     # -- starting and resuming --------------------------------------------------------
     def group_labels(self) -> dict[str, str]:
@@ -191,7 +183,7 @@ class StartPanel:
             programme = self.selected_programme()
             self.on_start(programme, self.group_labels())
         except ToolkitError as exc:
-            self.message.value = f"<div class='tk-problems'>{html.escape(str(exc))}</div>"
+            self.message.value = _piece("problem", str(exc))
 
     def refresh_resume(self) -> tuple:
         """List the sessions not yet ended; returns what was listed (to notice changes)."""
@@ -201,7 +193,7 @@ class StartPanel:
             return seen
         self._listed = seen
         if not live:
-            self.resume_list.children = [W.HTML("<p class='tk-muted'>No session is running.</p>")]
+            self.resume_list.children = [W.HTML(_piece("no_session"))]
             return seen
         rows = []
         for session in live:
@@ -235,8 +227,10 @@ def _session_line(session) -> str:
     if where is None:
         act = session.current_activity
         where = f"activity {act.index + 1} of {len(session.activities)}"
-    group = " · ".join(html.escape(v) for v in session.labels.values() if v)
-    started = local_time(session.created_at)
-    return (f"<b style='font-size:22px;letter-spacing:.05em'>{display(session.code)}</b> "
-            f"{html.escape(session.title)}<br><span class='tk-muted tk-small'>{where} · "
-            f"{session.respondents} joined · started {started}{' · ' + group if group else ''}</span>")
+    group = " · ".join(v for v in session.labels.values() if v)
+    return _piece("session_line", display(session.code), session.title, where, session.respondents,
+                  local_time(session.created_at), group)
+
+
+def _piece(name: str, *args) -> str:
+    return templates.macro("start.html", name, *args)

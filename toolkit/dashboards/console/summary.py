@@ -3,7 +3,6 @@ session, what to discuss, and the exports."""
 
 from __future__ import annotations
 
-import html
 from typing import Callable
 
 import ipywidgets as W
@@ -14,6 +13,7 @@ from ...charts.style import wrap
 from ...content.vocab import CARD_KINDS
 from ..widgets.layout import row, visible
 from ..widgets.live_chart import LiveChart
+from .page import templates
 from .panels import ChangeBox
 from .cards import cards_table
 
@@ -31,8 +31,7 @@ class SummaryPanel:
         head.add_class("tk-card")
         self.matrix = LiveChart()
         self.table = W.HTML()
-        self.cards = W.VBox([W.HTML("<h2>How the class sorted the cards</h2><p class='tk-small tk-muted'>Each row "
-                                    "is a card; the outlined cell is the expected answer.</p>"),
+        self.cards = W.VBox([W.HTML(templates.macro("summary.html", "cards_heading")),
                              self.matrix.widget, self.table])
         self.changes = W.VBox()
         self.polls = W.VBox()
@@ -71,9 +70,7 @@ class SummaryPanel:
             box = self._change_boxes.setdefault(item, ChangeBox())
             box.update(programme, row.reset_index(drop=True), with_question=True)
             boxes.append(box.widget)
-        self.changes.children = ([W.HTML("<h2>Before and after</h2><p class='tk-small tk-muted'>The same questions "
-                                         "at the start and at the end; the change counts students who answered "
-                                         "both.</p>")] + boxes) if boxes else []
+        self.changes.children = ([W.HTML(templates.macro("summary.html", "changes_heading"))] + boxes) if boxes else []
         visible(self.changes, bool(boxes))
 
     def _draw_polls(self, programme, frame) -> None:
@@ -85,15 +82,9 @@ class SummaryPanel:
             title = discussion.question_text(programme, act.items[0])
             chart.draw(classroom.activity_chart(programme, act, frame, revealed=True, title=wrap(title, 60)))
             charts.append(chart.widget)
-        self.polls.children = [W.HTML("<h2>Polls</h2>")] + charts if charts else []
+        self.polls.children = [W.HTML(templates.macro("summary.html", "polls_heading"))] + charts if charts else []
         visible(self.polls, bool(charts))
 
 
 def _banner(session) -> str:
-    if session.status == "ended":
-        return ("<div class='tk-kicker'>Session ended</div><div class='tk-headline'>Thank you</div>"
-                "<p>Voting is closed and the links between phones and answers are destroyed. The answers stay "
-                "for the exports below; nothing in them identifies a student.</p>")
-    return ("<div class='tk-kicker'>Summary</div><div class='tk-headline'>"
-            f"{html.escape(session.title)}</div><p class='tk-muted'>Every activity is done. Look back over the "
-            "results, export them, then end the session.</p>")
+    return templates.macro("summary.html", "banner", session.status == "ended", session.title)

@@ -23,6 +23,7 @@ from traitlets import Bool, Float, Int, Unicode, default
 from traitlets.config import Config
 
 from .. import config
+from ..dashboards import template
 from . import connections, routes, staff
 from .base import is_private, keep_addresses_out_of, private_log_function
 from .context import Context
@@ -226,6 +227,10 @@ def serve_config(*, host: str, port: int, db_url: str | None, open_browser: bool
     c.MappingKernelManager.cull_connected = False
     c.MappingKernelManager.cull_busy = False
     c.VoilaConfiguration.show_tracebacks = False
+    # The toolkit's page loads nothing from another host (Voila's lab page asks CDNs for
+    # Font Awesome and MathJax): a school network that drops outside traffic stalls the console.
+    template.expose()
+    c.VoilaConfiguration.template = template.NAME
     # FigureWidget is an anywidget now; plotly's lab extension only adds megabytes to each page.
     c.VoilaConfiguration.extension_denylist = ["jupyterlab-plotly"]
     # Voila's voila/files/ route is a plain tornado file handler that Jupyter's login does not

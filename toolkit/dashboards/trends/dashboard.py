@@ -64,18 +64,19 @@ class TrendsDashboard:
         self.tables: T.Tables | None = None
         self._cache: dict = {}
 
-        self.since = W.DatePicker(description="", layout=W.Layout(width="100%"))
-        self.until = W.DatePicker(description="", layout=W.Layout(width="100%"))
-        self.choices = {name: W.Dropdown(options=[ALL], value=ALL, layout=W.Layout(width="100%"))
-                        for name, _ in FILTERS}
+        # Each control's own description is its label: a screen reader names the control by it.
+        self.since = W.DatePicker(description="From", layout=W.Layout(width="100%"))
+        self.until = W.DatePicker(description="To", layout=W.Layout(width="100%"))
+        self.choices = {name: W.Dropdown(description=label, options=[ALL], value=ALL, layout=W.Layout(width="100%"))
+                        for name, label in FILTERS}
         self.compare = W.Dropdown(options=list(COMPARE), value="Group", description="Compare by")
         self.reset_button = W.Button(description="Clear filters", tooltip="Show every session again")
         self.reload_button = W.Button(description="Reload data", tooltip="Read sessions added since the page opened")
         self.status = W.HTML()
         self.status.add_class("tk-status")
 
-        cells = [self._labelled("From", self.since), self._labelled("To", self.until)]
-        cells += [self._labelled(label, self.choices[name]) for name, label in FILTERS]
+        cells = [self._filter("From", self.since), self._filter("To", self.until)]
+        cells += [self._filter(label, self.choices[name]) for name, label in FILTERS]
         filters = W.Box(cells)
         filters.add_class("tk-filters")
         actions = W.HBox([self.reset_button, self.reload_button, self.status])
@@ -128,8 +129,8 @@ class TrendsDashboard:
 
     # -- building ---------------------------------------------------------------------
     @staticmethod
-    def _labelled(label: str, widget) -> W.VBox:
-        box = W.VBox([W.Label(label), widget])
+    def _filter(label: str, widget) -> W.VBox:
+        box = W.VBox([widget])
         box.add_class("tk-filter")
         box.add_class("tk-filter-" + label.lower().replace(" ", "-"))
         return box

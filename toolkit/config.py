@@ -1,7 +1,10 @@
-"""Settings and where things live: one table, each setting with its default and help.
+"""Settings and where things live: one table, each setting with its environment variable,
+its Jupyter config name (for those the server reads), its default and help.
 
-The README's configuration section is tested against ``SETTINGS`` so nothing exists
-undocumented.
+A setting comes from the Jupyter config (``c.ToolkitApp.<name>``, ``--ToolkitApp.<name>``)
+where it has a name there, else its environment variable, else its default. The README's
+configuration section and ``ToolkitApp``'s traits are tested against ``SETTINGS``, so
+nothing exists undocumented.
 """
 
 from __future__ import annotations
@@ -20,12 +23,18 @@ class Setting:
     env: str | None
     default: object
     help: str
+    jupyter: str | None = None  # its name in Jupyter's config ("ToolkitApp.db_url"), if the server reads it
+    kind: type | None = None  # its type, where the default does not say (None: text)
+
+    @property
+    def type(self) -> type:
+        return self.kind or (type(self.default) if self.default is not None else str)
 
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("db_url", "TOOLKIT_DB_URL", None,
             "Database URL. Default: SQLite at sessions/toolkit.db under the toolkit home. "
-            "PostgreSQL: postgresql+psycopg://user@host/dbname."),
+            "PostgreSQL: postgresql+psycopg://user@host/dbname.", jupyter="ToolkitApp.db_url"),
     Setting("home", "TOOLKIT_HOME", None,
             "Folder holding data/ (decks, poll banks, help) and sessions/ (plans, the default "
             "database). Default: the checkout the toolkit is installed from, else the current folder."),
@@ -38,16 +47,44 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("remote_staff", "TOOLKIT_REMOTE_STAFF", False,
             "Let staff reach the dashboards, JupyterLab and Jupyter's API from other machines. Off: they answer "
             "only this computer, and phones on the network reach only the student page and API. On needs a "
-            "password (jupyter server password) or JupyterHub's login; see docs/deploy.md."),
+            "password (jupyter server password) or JupyterHub's login; see docs/deploy.md.",
+            jupyter="ToolkitApp.remote_staff"),
     Setting("min_group_size", "TOOLKIT_MIN_GROUP_SIZE", 5,
             "Trend views hide any breakdown resting on fewer respondents than this."),
     Setting("refresh_seconds", "TOOLKIT_REFRESH_SECONDS", 1.0,
             "How often the dashboards re-read the store for live charts."),
     Setting("watch_interval", "TOOLKIT_WATCH_INTERVAL", 0.3,
-            "How often the server checks sessions with connected students for changes (seconds)."),
+            "How often the server checks sessions with connected students for changes (seconds).",
+            jupyter="ToolkitApp.watch_interval"),
+    Setting("answers_per_second", "TOOLKIT_ANSWERS_PER_SECOND", 20.0,
+            "Answers a device may send per second before it is told to wait (429).",
+            jupyter="ToolkitApp.answers_per_second"),
+    Setting("wrong_codes_per_minute", "TOOLKIT_WRONG_CODES_PER_MINUTE", 30.0,
+            "Unknown join codes one network address may try per minute before it is told to wait (429).",
+            jupyter="ToolkitApp.wrong_codes_per_minute"),
+    Setting("questions_per_minute", "TOOLKIT_QUESTIONS_PER_MINUTE", 5.0,
+            "Questions a device may send to the questions box per minute.",
+            jupyter="ToolkitApp.questions_per_minute"),
+    Setting("streams_per_address", "TOOLKIT_STREAMS_PER_ADDRESS", 50,
+            "Live event streams one network address may hold open (0: no limit); past it a student page "
+            "polls every few seconds instead.", jupyter="ToolkitApp.streams_per_address"),
+    Setting("max_streams", "TOOLKIT_MAX_STREAMS", 0,
+            "Live event streams the server holds open in all. 0: most of what the open-file limit allows, "
+            "up to 10,000.", jupyter="ToolkitApp.max_streams"),
+    Setting("header_timeout", "TOOLKIT_HEADER_TIMEOUT", 5.0,
+            "Seconds a connection may take to send a request's headers, or sit idle between requests, before "
+            "'toolkit serve' closes it.", jupyter="ToolkitApp.header_timeout"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+
+# Where students join, from the server's base URL: the page, its QR code, the printed line.
+JOIN_PATH = "toolkit/join"
+
+
+def setting(name: str) -> Setting:
+    """The row of ``SETTINGS`` called ``name``."""
+    return _BY_NAME[name]
 
 
 def get(name: str):

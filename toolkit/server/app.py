@@ -19,7 +19,7 @@ from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.log import log_request
 from jupyter_server.serverapp import ServerApp
 from jupyter_server.utils import url_path_join
-from traitlets import Bool, Float, Int, Unicode, default
+from traitlets import Bool, Float, Integer, Unicode, default
 from traitlets.config import Config
 
 from .. import config
@@ -40,6 +40,17 @@ TRENDS_NOTEBOOK = "trends.ipynb"
 WILDCARD = ("", "0.0.0.0", "::", "*")
 
 
+def setting_trait(name: str):
+    """The Jupyter config trait of a toolkit setting (``config.SETTINGS``): unset (None), the
+    setting comes from its environment variable, else its default."""
+    s = config.setting(name)
+    assert s.jupyter == f"ToolkitApp.{name}", f"{name} has no ToolkitApp trait in config.SETTINGS"
+    kind = {str: Unicode, float: Float, int: Integer, bool: Bool}[s.type]
+    limits = {"min": 0} if s.type in (int, float) else {}
+    unset = f"Unset: {s.env}, else {'the default' if s.default is None else s.default}."
+    return kind(None, allow_none=True, help=f"{s.help} {unset}", **limits).tag(config=True)
+
+
 class ToolkitApp(ExtensionApp):
     """The student join page and JSON API, served next to Voilà's staff dashboards."""
 
@@ -47,46 +58,39 @@ class ToolkitApp(ExtensionApp):
     description = "Workshop toolkit: the anonymous student page and its API."
     load_other_extensions = True
 
-    db_url = Unicode("", help="Database URL for the store. Empty: TOOLKIT_DB_URL, else SQLite at "
-                              "sessions/toolkit.db under the toolkit home.").tag(config=True)
+    # The settings the server reads, one trait each (help and default: config.SETTINGS).
+    db_url = setting_trait("db_url")
+    watch_interval = setting_trait("watch_interval")
+    answers_per_second = setting_trait("answers_per_second")
+    wrong_codes_per_minute = setting_trait("wrong_codes_per_minute")
+    questions_per_minute = setting_trait("questions_per_minute")
+    remote_staff = setting_trait("remote_staff")
+    streams_per_address = setting_trait("streams_per_address")
+    max_streams = setting_trait("max_streams")
+    header_timeout = setting_trait("header_timeout")
+    # Switches 'toolkit serve' turns on, not settings.
     verify_store = Bool(False, help="Read the whole store once as the server starts and refuse a damaged "
                                     "one ('toolkit serve' turns this on).").tag(config=True)
     announce = Bool(False, help="Print the facilitator, trends and student URLs once the server is ready "
                                 "('toolkit serve' turns this on).").tag(config=True)
-    watch_interval = Float(-1.0, help="Seconds between checks for changed sessions with connected students. "
-                                      "Negative: the toolkit setting watch_interval.").tag(config=True)
-    answers_per_second = Float(20.0, help="Answers a device may send per second before it is told to wait "
-                                          "(429).").tag(config=True)
-    wrong_codes_per_minute = Float(30.0, help="Unknown join codes one network address may try per minute "
-                                              "before it is told to wait (429).").tag(config=True)
-    questions_per_minute = Float(5.0, help="Questions a device may send to the questions box per minute."
-                                 ).tag(config=True)
-    remote_staff = Bool(help="Let staff reach the dashboards, JupyterLab and Jupyter's API from other machines "
-                             "(needs a password or JupyterHub's login). Off: staff routes answer only this "
-                             "computer. Default: the toolkit setting remote_staff (TOOLKIT_REMOTE_STAFF)."
-                        ).tag(config=True)
-    streams_per_address = Int(50, help="Live event streams one network address may hold open (0: no limit); "
-                                       "past it a student page polls every few seconds instead.").tag(config=True)
-    max_streams = Int(0, help="Live event streams the server holds open in all. 0: most of what the open-file "
-                              "limit allows, up to 10,000.").tag(config=True)
-    header_timeout = Float(5.0, help="Seconds a connection may take to send a request's headers, or sit idle "
-                                     "between requests, before 'toolkit serve' closes it.").tag(config=True)
 
     # Set by 'toolkit serve', which reads the store through before Jupyter starts: not read twice.
     verified_url: str | None = None
-
-    @default("remote_staff")
-    def _default_remote_staff(self):
-        return bool(config.get("remote_staff"))
 
     @default("default_url")
     def _default_url(self):
         # Opening the browser on 'toolkit serve' lands the facilitator on their console.
         return f"/voila/render/{FACILITATOR_NOTEBOOK}"
 
+    def setting(self, name: str):
+        """A toolkit setting as this server has it: its Jupyter config, else its environment
+        variable, else its default."""
+        value = getattr(self, name)
+        return config.get(name) if value is None else value
+
     def initialize_settings(self):
         from ..store import Store
-        url = config.db_url(self.db_url or None)
+        url = config.db_url(self.setting("db_url"))
         self.store = Store(url, check=self.verify_store and url != ToolkitApp.verified_url)
         # The dashboards' kernels, started later with this process's environment, open exactly
         # this store: whether it came from --db, TOOLKIT_DB_URL or Jupyter's configuration.
@@ -94,20 +98,21 @@ class ToolkitApp(ExtensionApp):
         os.environ["TOOLKIT_DB_URL"] = self.store.url
         limit = connections.open_file_limit()
         self.context = Context(self.store, self.serverapp.base_url,
-                               watch_interval=self.watch_interval if self.watch_interval >= 0 else None,
-                               answers_per_second=self.answers_per_second,
-                               wrong_codes_per_minute=self.wrong_codes_per_minute,
-                               questions_per_minute=self.questions_per_minute,
-                               streams_per_address=self.streams_per_address,
-                               max_streams=self.max_streams or connections.stream_cap(limit))
+                               watch_interval=self.setting("watch_interval"),
+                               answers_per_second=self.setting("answers_per_second"),
+                               wrong_codes_per_minute=self.setting("wrong_codes_per_minute"),
+                               questions_per_minute=self.setting("questions_per_minute"),
+                               streams_per_address=self.setting("streams_per_address"),
+                               max_streams=self.setting("max_streams") or connections.stream_cap(limit))
         self.context.join_url = (config.get("join_url") or "").strip() or None
         original = self.settings.get("log_function") or self.serverapp.web_app.settings["log_function"]
         self.settings["log_function"] = private_log_function(original, self.context.prefix)
         keep_addresses_out_of(self.serverapp.log, self.log)
-        staff.guard(self.serverapp, remote_staff=self.remote_staff, join_url=lambda: self.context.join_url)
+        remote_staff = self.setting("remote_staff")
+        staff.guard(self.serverapp, remote_staff=remote_staff, join_url=lambda: self.context.join_url)
         self.log.info("toolkit: store %r; students join at %s; staff pages answer %s", self.store,
                       self.context.join_url or self.context.page_url,
-                      "other machines too (remote_staff)" if self.remote_staff else "this computer only")
+                      "other machines too (remote_staff)" if remote_staff else "this computer only")
 
     def initialize_handlers(self):
         self.handlers.extend(routes.handlers(self.context))
@@ -199,7 +204,7 @@ def server_urls(serverapp, join_url: str | None = None) -> dict:
     return {
         "Facilitator dashboard": staff(f"voila/render/{FACILITATOR_NOTEBOOK}"),
         "Trends dashboard": staff(f"voila/render/{TRENDS_NOTEBOOK}"),
-        "Students join at": join_url or origin + url_path_join(base, "toolkit/join"),
+        "Students join at": join_url or origin + url_path_join(base, config.JOIN_PATH),
     }
 
 
@@ -258,6 +263,6 @@ def launch(*, host: str, port: int, db_url: str | None, open_browser: bool, argv
         argv = [*argv, f"--ToolkitApp.db_url={db_url}"]
     serverapp.initialize(argv=argv, find_extensions=False, starter_extension="toolkit")
     [app] = serverapp.extension_manager.extension_apps["toolkit"]
-    connections.guard_http_server(serverapp, header_timeout=app.header_timeout,
+    connections.guard_http_server(serverapp, header_timeout=app.setting("header_timeout"),
                                   max_connections=connections.connection_cap(limit))
     serverapp.start()

@@ -77,7 +77,7 @@ class Context:
         self.base_url = base_url
         self.prefix = url_path_join(base_url, "toolkit/")
         self.cookie_path = self.prefix
-        self.page_url = url_path_join(base_url, "toolkit/join")
+        self.page_url = url_path_join(base_url, config.JOIN_PATH)
         self.api_url = url_path_join(base_url, "toolkit/api/")
         self.static_url = url_path_join(base_url, "toolkit/static/")
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="toolkit-store")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .. import config
 from . import api, pages
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -30,7 +31,7 @@ class Route:
 
 
 ROUTES: tuple[Route, ...] = (
-    Route("/toolkit/join", pages.JoinPage),
+    Route(f"/{config.JOIN_PATH}", pages.JoinPage),
     Route("/toolkit/qr.svg", pages.QRCode),
     Route("/toolkit/static/{name}", pages.Static),
     Route("/toolkit/api/openapi.json", api.OpenAPI),

@@ -14,7 +14,6 @@ from urllib.parse import urlencode, urlsplit
 
 from ... import config
 
-JOIN_PATH = "toolkit/join"
 _LOCAL = ("localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0")
 
 
@@ -47,7 +46,7 @@ def join_page(environ=None) -> JoinPage:
     base_url = env.get("VOILA_BASE_URL") or "/"
     if not base_url.endswith("/"):
         base_url += "/"
-    base = f"{parts.scheme}://{parts.netloc}{base_url}{JOIN_PATH}"
+    base = f"{parts.scheme}://{parts.netloc}{base_url}{config.JOIN_PATH}"
     return JoinPage(base, _local_warning(base))
 
 

@@ -1,5 +1,5 @@
-"""What the benchmarks share: starting a real ``toolkit serve``, percentiles, process
-statistics and a description of the machine the numbers came from.
+"""What the benchmarks share: starting a real ``toolkit serve`` (the tests' own way),
+percentiles, process statistics and a description of the machine the numbers came from.
 
 Not a benchmark itself; ``hall.py``, ``page_weight.py`` and ``trends.py`` import it.
 """
@@ -10,14 +10,10 @@ import json
 import os
 import platform
 import re
-import secrets
-import socket
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -116,71 +112,18 @@ def save(name: str, data: dict) -> Path:
 
 
 # -- a served toolkit ----------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen
-    base_url: str  # http://127.0.0.1:PORT/
-    token: str
-    db_url: str
-    log_path: Path
-    lines: dict = field(default_factory=dict)
-
-    def url(self, path: str) -> str:
-        return self.base_url + path.lstrip("/")
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+# The tests' own (tests/support/serve.py): one way to start toolkit serve, for both.
+sys.path.insert(1, str(ROOT / "tests"))
+from support.serve import Served as Server, start_server as _start_server  # noqa: E402
 
 
 def start_server(workdir: Path, db_url: str, args=(), env: dict | None = None, timeout: float = 120,
                  tree: Path | None = None) -> Server:
-    """``toolkit serve`` on 127.0.0.1 (never another address) and a free port; returns once
-    it has printed ``Students join at``. ``tree``: serve the toolkit of another checkout
-    (e.g. a ``git worktree`` of an older commit, for a before/after on the same machine)."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    token = secrets.token_hex(16)
-    log_path = workdir / f"serve-{port}.log"
-    # As the README starts it: the store with --db, nothing of the toolkit's in the environment.
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("TOOLKIT_")}
-    full_env = {**inherited, "JUPYTER_TOKEN": token, "PYTHONUNBUFFERED": "1",
-                "JUPYTER_CONFIG_DIR": str(workdir / "jupyter-config"),
-                "JUPYTER_RUNTIME_DIR": str(workdir / "jupyter-runtime"), **(env or {})}
-    root = Path(tree).resolve() if tree else ROOT
-    if tree:
-        full_env["PYTHONPATH"] = str(root)
-    log = open(log_path, "wb")
-    process = subprocess.Popen([sys.executable, "-m", "toolkit.cli", "serve", "--host", "127.0.0.1",
-                                "--port", str(port), "--no-browser", "--db", db_url, *args],
-                               stdout=log, stderr=subprocess.STDOUT, env=full_env, cwd=root)
-    server = Server(process, f"http://127.0.0.1:{port}/", token, db_url, log_path)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        text = server.log()
-        server.lines = dict(re.findall(r"^(Facilitator dashboard|Trends dashboard|Students join at): (\S+)",
-                                       text, re.M))
-        if "Students join at" in server.lines:
-            return server
-        if process.poll() is not None:
-            raise RuntimeError(f"toolkit serve exited with {process.returncode}:\n{text[-3000:]}")
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"toolkit serve did not get ready in {timeout}s:\n{server.log()[-3000:]}")
+    """``toolkit serve --db URL`` on 127.0.0.1 (never another address) and a free port, as the
+    README starts it; returns once it has printed ``Students join at``. ``tree``: serve the
+    toolkit of another checkout (e.g. a ``git worktree`` of an older commit, for a before/after
+    on the same machine). Loaded servers get longer to start and to stop than the tests give theirs."""
+    return _start_server(workdir, db_url, env=env, args=args, timeout=timeout, tree=tree, stop_wait=30)
 
 
 class ProcessSampler:

@@ -11,18 +11,13 @@ import json
 
 import pytest
 
-from support.server import toolkit_server_config
+from support.server_app import jp_server_config  # noqa: F401 (a fixture)
 from toolkit.store import Store
 
 pytestmark = pytest.mark.timeout(60)
 
 XSRF = "hostile-input-xsrf"
 ENDPOINTS = ["join", "responses", "questions"]
-
-
-@pytest.fixture
-def jp_server_config(sqlite_url):
-    return toolkit_server_config(sqlite_url)
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from urllib.parse import quote
 import pytest
 from jsonschema import Draft202012Validator
 
-from support.server import Phone, toolkit_server_config
+from support.server import Phone
+from support.server_app import jp_server_config  # noqa: F401 (a fixture)
 from toolkit.server.routes import ROUTES
 from toolkit.store import Store
 
@@ -61,11 +62,6 @@ def check(response, path: str, method: str = "get"):
     elif content:
         assert ctype in content, f"{ctype} not documented for {method.upper()} {path} {status}"
     return response
-
-
-@pytest.fixture
-def jp_server_config(sqlite_url):
-    return toolkit_server_config(sqlite_url)
 
 
 async def test_real_responses_match_the_document(jp_fetch, jp_serverapp, sqlite_url, programme):

@@ -9,30 +9,13 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
-from support.server import Phone, toolkit_server_config
+from support.server import Phone
+from support.server_app import jp_server_config, session, store  # noqa: F401 (fixtures)
 from toolkit.content import Programme
 from toolkit.server import context as server_context
 from toolkit.server.qr import join_qr_svg
-from toolkit.store import Store
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture
-def jp_server_config(sqlite_url):
-    return toolkit_server_config(sqlite_url)
-
-
-@pytest.fixture
-def store(sqlite_url, jp_serverapp):
-    s = Store(sqlite_url)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def session(store, programme):
-    return store.start_session(programme)
 
 
 class Student(Phone):

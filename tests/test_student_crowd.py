@@ -6,13 +6,14 @@ twice (an acknowledgement lost on bad Wi-Fi). Every answer must land exactly onc
 """
 
 import asyncio
-import json
 import threading
-import time
 from collections import Counter
 
 import pytest
 
+from support.phones import choice as final_choice
+from support.phones import items_of, states, to_answer
+from support.waiting import wait_for
 from toolkit.store import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(120)]
@@ -20,17 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(120)]
 PHONES = 40
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 ACTIVITIES = ("baseline-confidence", "card-ana-bus", "poll-who-help", "sort")
-
-
-
-
-def final_choice(i: int, activity: dict, item: str | None = None):
-    """What phone ``i`` ends up answering (deterministic, so the totals can be checked)."""
-    options = [o["id"] for o in activity["options"]]
-    if activity.get("type") == "multiple":
-        return sorted({options[i % len(options)], options[(i + 1) % len(options)]}, key=options.index)
-    shift = 0 if item is None else activity["cards"].index(next(c for c in activity["cards"] if c["id"] == item))
-    return options[(i + shift) % len(options)]
 
 
 async def phone(i: int, base: str, code: str, report: dict, stop: asyncio.Event):
@@ -54,24 +44,13 @@ async def phone(i: int, base: str, code: str, report: dict, stop: asyncio.Event)
 
         answered = set()
         async with client.stream("GET", f"toolkit/api/sessions/{code}/events") as stream:
-            data = []
-            async for line in stream.aiter_lines():
-                if stop.is_set():
-                    return
-                if line.startswith("data: "):
-                    data.append(line[6:])
-                    continue
-                if line or not data:
-                    continue
-                state, data = json.loads("".join(data)), []
+            async for state in states(stream, stop):
                 if state["status"] == "ended":
                     return
-                activity = state["activity"]
-                if not activity or not state["voting_open"] or activity["id"] in answered:
+                activity = to_answer(state, answered)
+                if activity is None:
                     continue
-                answered.add(activity["id"])
-                items = [c["id"] for c in activity["cards"]] if activity["kind"] == "sort" else [None]
-                for item in items:
+                for item in items_of(activity):
                     final = final_choice(i, activity, item)
                     if i % 4 == 0:  # changes its mind: first another option, then the final one
                         other = next(o["id"] for o in activity["options"] if o["id"] != final and [o["id"]] != final)
@@ -100,15 +79,6 @@ def run_phones(base: str, code: str, report: dict):
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread, lambda: loop.call_soon_threadsafe(stop.set)
-
-
-def wait_for(condition, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_forty_phones_and_a_browser_every_answer_lands_exactly_once(served, browser, programme):

@@ -8,40 +8,22 @@ stream, every answer is counted once, and a phone whose requests land on either 
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
+from support.phones import choice, items_of, states, to_answer
 from support.server import start_server
+from support.waiting import wait_for
 from toolkit.store import Store
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(180)]
 
 PHONES = 20  # ten on each server
 ACTIVITIES = ("baseline-confidence", "card-ana-bus", "poll-who-help", "sort")
-
-
-def wait_for(condition, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def choice(i: int, activity: dict, item: str | None):
-    """What phone ``i`` answers (deterministic, so the totals can be checked)."""
-    options = [o["id"] for o in activity["options"]]
-    shift = activity["cards"].index(next(c for c in activity["cards"] if c["id"] == item)) if item else 0
-    if activity.get("type") == "multiple":
-        return sorted({options[i % len(options)], options[(i + 1) % len(options)]}, key=options.index)
-    return options[(i + shift) % len(options)]
 
 
 async def phone(i: int, home: str, other: str, code: str, seen: dict, log: dict, done: Counter,
@@ -69,25 +51,14 @@ async def phone(i: int, home: str, other: str, code: str, seen: dict, log: dict,
         await post("join", {})
         answered = set()
         async with client.stream("GET", f"{home}toolkit/api/sessions/{code}/events") as stream:
-            data = []
-            async for line in stream.aiter_lines():
-                if stop.is_set():
-                    return
-                if line.startswith("data: "):
-                    data.append(line[6:])
-                    continue
-                if line or not data:
-                    continue
-                state, data = json.loads("".join(data)), []
+            async for state in states(stream, stop):
                 seen[i] = max(seen.get(i, 0), state["version"])
                 if state["status"] == "ended":
                     return
-                activity = state["activity"]
-                if not activity or not state["voting_open"] or activity["id"] in answered:
+                activity = to_answer(state, answered)
+                if activity is None:
                     continue
-                answered.add(activity["id"])
-                items = [c["id"] for c in activity["cards"]] if activity["kind"] == "sort" else [None]
-                for item in items:
+                for item in items_of(activity):
                     body = {"activity": activity["id"], "value": choice(i, activity, item)}
                     if item:
                         body["item"] = item

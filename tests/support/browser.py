@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from .waiting import wait_for  # noqa: F401 (what the student page's tests wait with)
+
 CHROMIUM = os.environ.get("TOOLKIT_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
@@ -52,18 +54,6 @@ def artifacts() -> Path:
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 640}}
-
-
-def wait_for(condition, timeout=10.0, what="condition"):
-    """Poll ``condition`` (outside the browser: the store, a thread) until it is truthy."""
-    import time
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def axe_clean(page, name):

@@ -1,0 +1,45 @@
+"""Simulated phones following a session as the student page does: over its event stream,
+answering each activity once when voting opens, with answers the test can total up."""
+
+from __future__ import annotations
+
+import json
+
+
+def choice(i: int, activity: dict, item: str | None = None):
+    """What phone ``i`` answers (deterministic, so the totals can be checked): a different
+    option per phone and, in a sort, per card; two options for a multiple-choice poll."""
+    options = [o["id"] for o in activity["options"]]
+    if activity.get("type") == "multiple":
+        return sorted({options[i % len(options)], options[(i + 1) % len(options)]}, key=options.index)
+    shift = 0 if item is None else activity["cards"].index(next(c for c in activity["cards"] if c["id"] == item))
+    return options[(i + shift) % len(options)]
+
+
+async def states(stream, stop=None):
+    """The session states an httpx event stream carries, in order; ends when ``stop`` is set."""
+    data: list[str] = []
+    async for line in stream.aiter_lines():
+        if stop is not None and stop.is_set():
+            return
+        if line.startswith("data: "):
+            data.append(line[6:])
+            continue
+        if line or not data:
+            continue
+        state, data = json.loads("".join(data)), []
+        yield state
+
+
+def to_answer(state: dict, answered: set) -> dict | None:
+    """The activity to answer now, once each: voting open on one this phone has not answered."""
+    activity = state["activity"]
+    if not activity or not state["voting_open"] or activity["id"] in answered:
+        return None
+    answered.add(activity["id"])
+    return activity
+
+
+def items_of(activity: dict) -> list:
+    """What one answer is given for: each card of a sort, else the activity itself (None)."""
+    return [c["id"] for c in activity["cards"]] if activity["kind"] == "sort" else [None]

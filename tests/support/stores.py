@@ -52,9 +52,10 @@ def sqlite_url(tmp_path):
     return f"sqlite:///{tmp_path / 'toolkit.db'}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store_url(request, tmp_path):
-    """Each store test runs on a SQLite file and on PostgreSQL."""
+    """Each store test runs on a SQLite file and on PostgreSQL (marked ``postgres``, so the
+    fast loop, ``-m "not postgres"``, leaves it out)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'toolkit.db'}"
     return request.getfixturevalue("pg_url")

@@ -2,7 +2,7 @@
 
 Students answer over HTTP like phones do. Every request to anywhere but the server is
 refused, as on a school network without internet: the console must work and look right
-regardless (Voila's own page asks CDNs for fonts). Screenshots land in test-artifacts/.
+regardless. Screenshots land in test-artifacts/.
 """
 
 import csv

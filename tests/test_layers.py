@@ -24,7 +24,7 @@ MAY_IMPORT = {
     "dashboards": {"config", "errors", "content", "store", "analysis", "charts", "safeguarding", "server.qr"},
     # toolkit serve names the dashboards' Voila template in Voila's configuration.
     "server": {"config", "errors", "content", "store", "safeguarding", "dashboards.template"},
-    "cli": {"errors", "content", "store", "analysis", "bundle", "demo", "server"},
+    "cli": {"config", "errors", "content", "store", "analysis", "bundle", "demo", "server"},
 }
 
 

@@ -26,6 +26,7 @@ from jupyter_server.utils import url_path_join
 from tornado import template, web
 from tornado.routing import Matcher, Rule
 
+from .. import config
 from ..errors import ConfigError
 from .base import STUDENT_CSP, error_for_status
 from .context import TEMPLATES
@@ -131,13 +132,13 @@ class StaffOnly(web.RequestHandler):
         self.set_header("Cache-Control", "no-store")
         if self.request.method in ("GET", "HEAD") and self.request.path in (self.students.root,
                                                                             self.students.root.rstrip("/")):
-            self.redirect(url_path_join(self.students.root, "toolkit/join"))
+            self.redirect(url_path_join(self.students.root, config.JOIN_PATH))
             return
         self.set_status(403)
         if self.request.method == "GET" and "text/html" in self.request.headers.get("Accept", ""):
             # A browser (a curious student who typed a staff address): a page that says where to go.
             self.set_header("Content-Security-Policy", STUDENT_CSP)
-            join = url_path_join(self.students.root, "toolkit/join")
+            join = url_path_join(self.students.root, config.JOIN_PATH)
             return self.finish(_PAGE.load("staff-only.html").generate(
                 join_url=join, css_url=url_path_join(self.students.root, "toolkit/static/join.css")))
         join_url = self.join_url()

@@ -18,8 +18,8 @@ import yaml
 
 from support.content import fixture_dirs
 from toolkit.content import Library, resolve_plan
-from toolkit.dashboards.facilitator import FacilitatorDashboard
-from toolkit.dashboards.joining import JoinPage
+from toolkit.dashboards.console import FacilitatorDashboard
+from toolkit.dashboards.console.joining import JoinPage
 from toolkit.errors import NotFound
 from toolkit.store import Store
 

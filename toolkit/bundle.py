@@ -14,7 +14,9 @@ hold a disclosure and never leave the laptop; device links are never written).
   is written in one transaction: a broken bundle is refused whole and nothing changes.
 
 The file is JSON (gzip-compressed when the name ends ``.gz``): ``format``, ``version``,
-then tables as ``{"columns": [...], "rows": [[...], ...]}``.
+then tables as ``{"columns": [...], "rows": [[...], ...]}``. Which columns, and what each
+may hold, follow the store's tables (``store.bundles``): a schema change that adds or drops
+a column changes the bundle, so ``VERSION`` moves with ``SCHEMA_VERSION``.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The trends page's page: its stylesheet (``static/trends.css`` on ``base.css``) and its
-HTML templates (``templates/``), files shipped as package data.
+"""The trends page's stylesheet (``static/trends.css`` on ``base.css``) and its HTML
+templates (``templates/``), files shipped as package data.
 
 Desk-sized type, filters in one bar, numbers before charts; every rule sits under
 ``.tk-trends``.

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 from tornado.simple_httpclient import SimpleAsyncHTTPClient
 
-from support.server import toolkit_server_config
+from support.server import phone_address, toolkit_server_config
 from toolkit.store import Store
 from toolkit.store.answers import token_hash
 from toolkit.store.engine import reading
@@ -41,12 +41,13 @@ async def phone(client, base: str, code: str, sort, final: dict, report: dict, s
     """Sort every card, then change one: what a student changing their mind does."""
     xsrf = secrets.token_hex(16)
     cookies = {"_xsrf": xsrf}
+    address = phone_address()  # each phone from an address of its own, as on the laptop's Wi-Fi
 
     async def post(path: str, body: dict) -> int:
         for attempt in range(30):
             response = await client.fetch(
                 f"{base}toolkit/api/sessions/{code}/{path}", method="POST", body=json.dumps(body),
-                raise_error=False, headers={"X-XSRFToken": xsrf, "Content-Type": "application/json",
+                raise_error=False, network_interface=address, headers={"X-XSRFToken": xsrf, "Content-Type": "application/json",
                                             "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
             for header in response.headers.get_list("Set-Cookie"):
                 name, _, rest = header.partition("=")

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from support.server import start_server
+from support.server import phone_http, start_server
 from support.waiting import wait_for
 from toolkit.store import Store
 
@@ -43,7 +43,7 @@ class Answerer(threading.Thread):
 
     def run(self) -> None:
         try:
-            with httpx.Client(base_url=self.base_url, timeout=5) as client:
+            with phone_http(self.base_url, timeout=5) as client:
                 xsrf = "crash-test-xsrf-%d" % self.n
                 client.cookies.set("_xsrf", xsrf)
                 i = 0

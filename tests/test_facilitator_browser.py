@@ -10,9 +10,10 @@ import io
 import re
 import secrets
 
-import httpx
 import pytest
 from playwright.sync_api import expect
+
+from support.server import phone_http
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -25,7 +26,7 @@ class Phone:
     """A student's phone: the join page's cookies, its XSRF token sent back as the page does."""
 
     def __init__(self, served):
-        self.client = httpx.Client(base_url=served.base_url, timeout=20)
+        self.client = phone_http(served.base_url, timeout=20)
         xsrf = secrets.token_hex(16)
         self.client.cookies.set("_xsrf", xsrf)
         self.headers = {"X-XSRFToken": xsrf}

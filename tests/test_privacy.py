@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from support.content import fixture_dirs
-from support.server import Phone, start_server, toolkit_server_config
+from support.server import Phone, phone_address, phone_http, start_server, toolkit_server_config
 from toolkit.content import Library, resolve_plan
 from toolkit.store import Store
 
@@ -29,10 +29,12 @@ AGENT = "PrivacyProbe/7.7 (SecretPhone; Android 99)"
 REFERER = "http://chat.example.org/group/year9?from=leak"
 
 
-def phone_client(served) -> httpx.Client:
+def phone_client(served, address: str) -> httpx.Client:
+    """A phone on the Wi-Fi (an address of its own) whose requests also carry the headers a
+    proxy would add, naming an address it does not have."""
     headers = {"User-Agent": AGENT, "X-Forwarded-For": FORWARDED, "X-Real-IP": FORWARDED,
                "Forwarded": f"for={FORWARDED}", "Referer": REFERER}
-    return httpx.Client(base_url=served.base_url, headers=headers, timeout=20, follow_redirects=False)
+    return phone_http(served.base_url, address=address, headers=headers, timeout=20, follow_redirects=False)
 
 
 def first_event(client: httpx.Client, code: str) -> dict:
@@ -46,8 +48,8 @@ def first_event(client: httpx.Client, code: str) -> dict:
 
 def a_class_session(served, store, session, phones: int = 4) -> dict:
     """Run ``session`` with ``phones`` phones over HTTP; what they were given (cookies) comes back."""
-    secrets = {"device": set(), "xsrf": set()}
-    clients = [phone_client(served) for _ in range(phones)]
+    secrets = {"device": set(), "xsrf": set(), "address": [phone_address() for _ in range(phones)]}
+    clients = [phone_client(served, address) for address in secrets["address"]]
     for client in clients:
         assert client.get("toolkit/join", params={"code": session.code}).status_code == 200
         xsrf = client.cookies["_xsrf"]
@@ -110,7 +112,7 @@ def run(tmp_path_factory):
 
 def forbidden_strings(secrets: dict) -> list[str]:
     return [FORWARDED, AGENT, "PrivacyProbe", "SecretPhone", "chat.example.org", REFERER,
-            *secrets["device"], *secrets["xsrf"]]
+            *secrets["device"], *secrets["xsrf"], *secrets["address"]]
 
 
 def test_the_database_keeps_no_address_browser_or_device_token(run):

@@ -7,6 +7,7 @@ talks to the server as a phone: no token, its own cookies, the page's XSRF token
 import asyncio
 import copy
 import json
+import time
 
 import pytest
 
@@ -310,14 +311,41 @@ async def test_a_device_answering_too_fast_is_told_to_wait(jp_fetch, session):
     assert "wait" in assert_error(limited, 429, "too_many_requests")["message"]
 
 
-async def test_guessing_join_codes_is_limited_per_address(jp_fetch, session):
-    p = phone(jp_fetch)
-    for i in range(30):
-        assert (await p.get(api(f"ZZZZZ{i:02d}".replace("0", "A").replace("1", "B")))).code == 404
-    assert_error(await p.get(api("ZZZZZZZ")), 429, "too_many_requests")
-    # The whole address waits, right code or not: guessing must not pay.
-    assert_error(await p.get(api(session.code)), 429)
-    assert (await p.get("toolkit/join", params={"code": session.code})).code == 200  # no cookie: no look-up
+class TestWrongCodes:
+    """Only wrong codes count, 120 a minute here (a turn every half second once spent)."""
+
+    @pytest.fixture
+    def jp_server_config(self, sqlite_url):
+        return toolkit_server_config(sqlite_url, wrong_codes_per_minute=120)
+
+    async def test_wrong_codes_slow_the_address_down_but_never_keep_out_a_code_that_exists(self, jp_fetch,
+                                                                                          session):
+        p = phone(jp_fetch)
+        wrong = (f"ZZZZ{a}{b}{c}" for a in "ABCDEFGH" for b in "ABCDEFGH" for c in "ABCDEFGH")
+        for _ in range(120):
+            assert (await p.get(api(next(wrong)))).code == 404
+        # Spent. The right code is not refused: it waits its turn (half a second), then gets in.
+        started = time.monotonic()
+        assert (await p.get(api(session.code))).code == 200
+        assert 0.2 < time.monotonic() - started < 3
+        # A burst of new wrong codes: five may wait their turn, the rest are told to wait at once,
+        # and the code this address has found is never held back meanwhile.
+        burst = [asyncio.ensure_future(p.get(api(next(wrong)))) for _ in range(10)]
+        started = time.monotonic()
+        for _ in range(3):
+            assert (await p.get(api(session.code))).code == 200
+        assert time.monotonic() - started < 0.4, "the known code went straight through"
+        done = await asyncio.gather(*burst)
+        assert sorted(r.code for r in done) == [404] * 5 + [429] * 5
+        limited = next(r for r in done if r.code == 429)
+        assert "wait a minute" in assert_error(limited, 429, "too_many_requests")["message"]
+        # Another phone (another address) was never slowed.
+        other = phone(jp_fetch)
+        started = time.monotonic()
+        assert (await other.get(api(next(wrong)))).code == 404
+        assert (await other.post(api(session.code, "join"))).code == 201
+        assert time.monotonic() - started < 0.4
+        assert (await p.get("toolkit/join", params={"code": session.code})).code == 200  # no cookie: no look-up
 
 
 # -- live state ----------------------------------------------------------------------------

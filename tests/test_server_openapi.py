@@ -42,8 +42,9 @@ def test_the_document_is_valid_openapi_3():
 
 
 def test_the_document_passes_an_openapi_validator():
-    validator = pytest.importorskip("openapi_spec_validator")  # comes with schemathesis
-    validator.validate(DOC)
+    import openapi_spec_validator  # the test extras install it: this test never skips
+
+    openapi_spec_validator.validate(DOC)
 
 
 def check(response, path: str, method: str = "get"):

@@ -270,10 +270,12 @@ def test_a_first_answer_is_new_and_a_changed_one_is_not(store, programme):
 
 def test_joining_numbers_devices_and_knows_them_again(store, programme):
     session = store.start_session(programme)
-    assert store.join(session.code, "a")[1:] == (1, True)
-    assert store.join(session.code, "b")[1:] == (2, True)
-    assert store.join(session.code.lower(), "a")[1:] == (1, False)
+    _, a, new_a = store.join(session.code, "a")
+    _, b, new_b = store.join(session.code, "b")
+    assert new_a and new_b and a != b
+    assert store.join(session.code.lower(), "a")[1:] == (a, False)
     assert store.join(session.code, "a")[0].id == session.id
+    assert session.refresh().respondents == 2, "the joined count still counts"
     session.end()
     with pytest.raises(Conflict, match="ended"):
         store.join(session.code, "c")
@@ -392,26 +394,30 @@ def test_responses_are_a_tidy_frame_with_expected_answers_and_models(store, prog
     assert len(frame) == 10
     assert set(frame["session_id"]) == {session.id} and set(frame["organisation"]) == {"Northfield"}
     assert set(frame["group"]) == {"Year 9"} and set(frame["code"]) == {session.code}
-    rows = {(r.activity_id, r.item_id, r.respondent): r for r in frame.itertuples()}
-    ana = rows[(ANA, "ana-bus", 1)]
+    number = {token: store.join(session.code, token)[1] for token in "ab"}
+    rows = {(r.activity_id, r.item_id, {v: k for k, v in number.items()}[r.respondent]): r
+            for r in frame.itertuples()}
+    ana = rows[(ANA, "ana-bus", "a")]
     assert (ana.activity_kind, ana.item_type, ana.value, ana.expected, ana.correct, ana.model, ana.phase) == (
         "card", "card", "healthy", "healthy", True, "none", None)
-    ben = rows[(BEN, "ben-lifts", 1)]
+    ben = rows[(BEN, "ben-lifts", "a")]
     assert (ben.expected, ben.correct, ben.model) == ("exploitative", False, "opportunistic")
-    cal = rows[(SORT, "cal-gifts", 1)]
+    cal = rows[(SORT, "cal-gifts", "a")]
     assert (cal.activity_kind, cal.expected, cal.correct, cal.model) == ("sort", "warning", True, "online")
-    myth = rows[(MYTH, "myth-girls", 2)]
+    myth = rows[(MYTH, "myth-girls", "b")]
     assert (myth.phase, myth.item_type, myth.expected, myth.correct) == ("baseline", "single", "myth", False)
-    both = rows[(WHO_HELP, "who-help", 1)]
+    both = rows[(WHO_HELP, "who-help", "a")]
     assert (both.item_type, both.value, both.expected, both.correct) == ("multiple", "childline,adult",
                                                                          "childline,adult", True)
-    assert rows[(WHO_HELP, "who-help", 2)].correct is False
-    scale = rows[(CONFIDENCE, "confidence", 2)]
+    assert rows[(WHO_HELP, "who-help", "b")].correct is False
+    scale = rows[(CONFIDENCE, "confidence", "b")]
     assert (scale.item_type, scale.value, scale.expected) == ("scale", "4", None) and pd.isna(scale.correct)
     for col in ("session_date", "answered_at"):
         assert str(frame[col].dtype) == "datetime64[ns, UTC]"
     assert (frame["session_date"] == pd.Timestamp(session.created_at)).all()
-    assert (frame["answered_at"] >= frame["session_date"]).all()
+    # Answer times are kept to the minute (the session's own start keeps its seconds).
+    assert (frame["answered_at"] >= frame["session_date"].dt.floor("min")).all()
+    assert (frame["answered_at"].dt.second == 0).all() and (frame["answered_at"].dt.microsecond == 0).all()
 
 
 def test_a_multiple_choice_answer_is_right_whatever_order_the_bank_lists_it(store, programme):

@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 
 from support.phones import choice as final_choice
-from support.phones import items_of, states, to_answer
+from support.phones import items_of, phone_async_http, states, to_answer
 from support.waiting import wait_for
 from toolkit.store import Store
 
@@ -24,9 +24,9 @@ ACTIVITIES = ("baseline-confidence", "card-ana-bus", "poll-who-help", "sort")
 
 
 async def phone(i: int, base: str, code: str, report: dict, stop: asyncio.Event):
-    import httpx
     statuses = report.setdefault(i, [])
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+    # Each phone from an address of its own, as on the laptop's Wi-Fi.
+    async with phone_async_http(base, timeout=30) as client:
         await client.get("toolkit/join")  # the page sets the _xsrf cookie its posts send back
         headers = {"X-XSRFToken": client.cookies["_xsrf"]}
         joined = await client.post(f"toolkit/api/sessions/{code}/join", headers=headers)

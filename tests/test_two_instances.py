@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from support.phones import choice, items_of, states, to_answer
+from support.phones import choice, items_of, phone_async_http, states, to_answer
 from support.server import start_server
 from support.waiting import wait_for
 from toolkit.store import Store
@@ -30,7 +30,7 @@ async def phone(i: int, home: str, other: str, code: str, seen: dict, log: dict,
                 stop: asyncio.Event) -> None:
     """Follows the session on its own server's stream; answers there. Phone 0 sends every other
     request to the other server, as a proxy without sticky sessions would."""
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with phone_async_http(timeout=30) as client:  # its own address, on either server
         xsrf = f"two-instances-{i}"
         client.cookies.set("_xsrf", xsrf)
         turn = 0

@@ -60,8 +60,12 @@ def _iso(value) -> str | None:
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def _cell(column: str, value):
+def _cell(column: str, value, minute: bool = False):
     if column.endswith("_at"):
+        if minute and value is not None and not isinstance(value, str):
+            # Answers and questions leave no finer than the minute: a time to the second could
+            # be matched to the child seen tapping.
+            value = value.replace(second=0, microsecond=0)
         return _iso(value)
     if column in ("voting_open", "revealed", "flagged"):
         return bool(value)
@@ -92,7 +96,7 @@ def export_bundle(store, path: str | Path, code: str | None = None) -> dict:
         session_rows = _cells(SESSION_COLUMNS, reader.sessions(ids))
         snapshot_ids = sorted({row[SESSION_COLUMNS.index("snapshot_id")] for row in session_rows})
         snapshot_rows = _cells(SNAPSHOT_COLUMNS, reader.snapshots(snapshot_ids))
-        question_rows = _cells(QUESTION_COLUMNS, reader.approved_questions(ids))
+        question_rows = _cells(QUESTION_COLUMNS, reader.approved_questions(ids), minute=True)
         counts["questions"] = len(question_rows)
         for name, columns, rows in (("sessions", SESSION_COLUMNS, session_rows),
                                     ("snapshots", SNAPSHOT_COLUMNS, snapshot_rows),
@@ -101,7 +105,8 @@ def export_bundle(store, path: str | Path, code: str | None = None) -> dict:
         out.write(f'"responses": {{"columns": {json.dumps(RESPONSE_COLUMNS)}, "rows": [')
         first = True
         for row in reader.responses(ids):
-            out.write(("\n" if first else ",\n") + json.dumps([_cell(c, v) for c, v in zip(RESPONSE_COLUMNS, row)]))
+            out.write(("\n" if first else ",\n")
+                      + json.dumps([_cell(c, v, minute=True) for c, v in zip(RESPONSE_COLUMNS, row)]))
             first = False
             counts["responses"] += 1
         out.write("\n]}}\n")
@@ -109,8 +114,8 @@ def export_bundle(store, path: str | Path, code: str | None = None) -> dict:
     return counts
 
 
-def _cells(columns, rows) -> list[list]:
-    return [[_cell(c, v) for c, v in zip(columns, row)] for row in rows]
+def _cells(columns, rows, minute: bool = False) -> list[list]:
+    return [[_cell(c, v, minute) for c, v in zip(columns, row)] for row in rows]
 
 
 # -- reading and checking ------------------------------------------------------------

@@ -74,6 +74,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("header_timeout", "TOOLKIT_HEADER_TIMEOUT", 5.0,
             "Seconds a connection may take to send a request's headers, or sit idle between requests, before "
             "'toolkit serve' closes it.", jupyter="ToolkitApp.header_timeout"),
+    Setting("devices_per_address", "TOOLKIT_DEVICES_PER_ADDRESS", 4,
+            "New devices one network address may add to one session (a school day); the answers and "
+            "questions one address may send scale with it. On the laptop each phone has an address of its "
+            "own; where a whole class arrives from one address (NAT), set it to the largest class.",
+            jupyter="ToolkitApp.devices_per_address"),
+    Setting("trusted_proxies", "TOOLKIT_TRUSTED_PROXIES", "127.0.0.1, ::1",
+            "Addresses or networks (comma-separated, e.g. 10.0.0.5, 10.1.0.0/24) of reverse proxies whose "
+            "X-Forwarded-For or X-Real-IP header names the phone's address for the per-address limits; "
+            "headers from anyone else are ignored. 'none' trusts no proxy.",
+            jupyter="ToolkitApp.trusted_proxies"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

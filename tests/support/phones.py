@@ -1,9 +1,35 @@
 """Simulated phones following a session as the student page does: over its event stream,
-answering each activity once when voting opens, with answers the test can total up."""
+answering each activity once when voting opens, with answers the test can total up; each
+from an address of its own, as on the laptop's Wi-Fi."""
 
 from __future__ import annotations
 
+import itertools
 import json
+
+_PHONES = itertools.count(1)
+
+
+def phone_address() -> str:
+    """A loopback address no other phone of this test run has (all of 127.0.0.0/8 reaches this
+    machine). On the laptop's Wi-Fi every phone has an address of its own, and the server
+    counts new devices per address; 127.0.0.1 stays the laptop itself."""
+    n = next(_PHONES)
+    return f"127.77.{n // 250 % 250}.{n % 250 + 1}"
+
+
+def phone_http(base_url: str = "", address: str | None = None, **kwargs):
+    """An ``httpx.Client`` that connects from a phone's own address."""
+    import httpx
+    transport = httpx.HTTPTransport(local_address=address or phone_address())
+    return httpx.Client(base_url=base_url, transport=transport, **kwargs)
+
+
+def phone_async_http(base_url: str = "", address: str | None = None, **kwargs):
+    """An ``httpx.AsyncClient`` that connects from a phone's own address."""
+    import httpx
+    transport = httpx.AsyncHTTPTransport(local_address=address or phone_address())
+    return httpx.AsyncClient(base_url=base_url, transport=transport, **kwargs)
 
 
 def choice(i: int, activity: dict, item: str | None = None):

@@ -5,9 +5,11 @@ import secrets
 
 import pytest
 
+from .phones import phone_address, phone_async_http, phone_http
 from .serve import ROOT, Served, free_port, start_server
 
-__all__ = ["ROOT", "Served", "free_port", "start_server", "served", "toolkit_server_config", "Phone"]
+__all__ = ["ROOT", "Served", "free_port", "start_server", "served", "toolkit_server_config", "Phone",
+           "phone_address", "phone_http", "phone_async_http"]
 
 
 @pytest.fixture
@@ -32,12 +34,13 @@ def toolkit_server_config(db_url: str, **toolkit):
 
 
 class Phone:
-    """One student's phone talking to a ``jp_serverapp``: no token, its own cookies, and the
-    page's XSRF token sent back the way the join page sends it."""
+    """One student's phone talking to a ``jp_serverapp``: no token, its own cookies and
+    address, and the page's XSRF token sent back the way the join page sends it."""
 
-    def __init__(self, jp_fetch, xsrf: str | None = None):
+    def __init__(self, jp_fetch, xsrf: str | None = None, address: str | None = None):
         self._fetch = jp_fetch
         self.cookies = {"_xsrf": xsrf or secrets.token_hex(16)}
+        self.address = address or phone_address()
 
     @property
     def device(self) -> str | None:
@@ -56,6 +59,7 @@ class Phone:
         kwargs = {"body": body if body is not None else (b"" if method == "POST" else None)}
         if method == "GET":
             kwargs = {}
+        kwargs["network_interface"] = self.address
         kwargs.update(extra)
         response = await self._fetch(*path.split("/"), method=method, headers=sent, params=params, raise_error=False,
                                      follow_redirects=False, allow_nonstandard_methods=True, **kwargs)

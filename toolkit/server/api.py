@@ -57,7 +57,8 @@ class Join(BodyMixin, StudentAPIHandler):
         _only(self.json_body(required=False), set())
         code = normalise(code)
         token = self.device_token(create=True)
-        _, _, new = await self.guarded(lambda: self.ctx.run(self.ctx.store.register, code, token))
+        _, _, new = await self.guarded(code, lambda: self.ctx.run(self.ctx.store.register, code, token,
+                                                                  admit=self.admit_device(code)))
         _, state = await self.lookup(code)
         # A device joining for the first time has no answers yet: spare the hall's joins a read.
         mine = {} if new else await self.my_answers(code, state)
@@ -83,10 +84,13 @@ class Responses(BodyMixin, StudentAPIHandler):
         if seq is not None and (isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= SEQ_MAX):
             raise BadRequest(f"'seq' is the tap's number, a whole number from 0 to {SEQ_MAX}")
         token = self.device_token(create=True)
-        self.spend_answer(token)
         code = normalise(code)
-        first = await self.guarded(lambda: self.ctx.run(self.ctx.store.record_response, code, token, activity,
-                                                        value, item, seq))
+
+        async def record():
+            self.spend_answer(code, token)
+            return await self.ctx.run(self.ctx.store.record_response, code, token, activity, value, item, seq,
+                                      admit=self.admit_device(code))
+        first = await self.guarded(code, record)
         receipt = {"activity": activity, "item": item, "value": value, "changed": not first}
         if seq is not None:
             receipt["seq"] = seq
@@ -104,9 +108,12 @@ class Questions(BodyMixin, StudentAPIHandler):
         if not isinstance(text, str):
             raise BadRequest("'text' is required: the question, up to 280 characters")
         token = self.device_token(create=True)
-        self.spend_question(token)
         code = normalise(code)
-        await self.guarded(lambda: self.ctx.run(self.ctx.store.submit_question, code, text))
+
+        async def ask():
+            self.spend_question(code, token)
+            return await self.ctx.run(self.ctx.store.submit_question, code, text)
+        await self.guarded(code, ask)
         self.write_json({"received": True}, status=201)
 
 
@@ -139,7 +146,9 @@ class Events(StudentAPIHandler):
             self.write("retry: 3000\n\n")
             last = self.send_state(state)
             await self.flush()
-            while True:
+            # Nothing changes after the end: the page stops listening then, and so does the server.
+            ended = state["status"] == "ended"
+            while not ended:
                 state = await sub.next(KEEPALIVE_SECONDS)
                 if state is Subscriber.CLOSED:
                     break
@@ -147,6 +156,7 @@ class Events(StudentAPIHandler):
                     self.write(f"event: ping\ndata: {last}\n\n")
                 elif state["version"] != last:
                     last = self.send_state(state)
+                    ended = state["status"] == "ended"
                 else:
                     continue
                 await self.flush()

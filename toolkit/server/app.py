@@ -68,6 +68,8 @@ class ToolkitApp(ExtensionApp):
     streams_per_address = setting_trait("streams_per_address")
     max_streams = setting_trait("max_streams")
     header_timeout = setting_trait("header_timeout")
+    devices_per_address = setting_trait("devices_per_address")
+    trusted_proxies = setting_trait("trusted_proxies")
     # Switches 'toolkit serve' turns on, not settings.
     verify_store = Bool(False, help="Read the whole store once as the server starts and refuse a damaged "
                                     "one ('toolkit serve' turns this on).").tag(config=True)
@@ -103,7 +105,9 @@ class ToolkitApp(ExtensionApp):
                                wrong_codes_per_minute=self.setting("wrong_codes_per_minute"),
                                questions_per_minute=self.setting("questions_per_minute"),
                                streams_per_address=self.setting("streams_per_address"),
-                               max_streams=self.setting("max_streams") or connections.stream_cap(limit))
+                               max_streams=self.setting("max_streams") or connections.stream_cap(limit),
+                               devices_per_address=self.setting("devices_per_address"),
+                               trusted_proxies=self.setting("trusted_proxies"))
         self.context.join_url = (config.get("join_url") or "").strip() or None
         original = self.settings.get("log_function") or self.serverapp.web_app.settings["log_function"]
         self.settings["log_function"] = private_log_function(original, self.context.prefix)

@@ -10,6 +10,8 @@ carries its ``_xsrf`` field there.
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import json
 import logging
 import re
@@ -19,7 +21,8 @@ from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from tornado import httputil, web
 from tornado.log import access_log, app_log, gen_log
 
-from ..errors import BadRequest, Forbidden, NotFound, ToolkitError, TooLarge, TooManyRequests, UnsupportedMediaType
+from ..errors import (BadRequest, Conflict, Forbidden, Invalid, NotFound, ToolkitError, TooLarge, TooManyRequests,
+                      UnsupportedMediaType)
 
 DEVICE_COOKIE = "toolkit_device"
 DEVICE_MAX_AGE = 12 * 3600  # outlives a school day's workshop, not the week
@@ -46,8 +49,18 @@ def error_for_status(status: int, message: str) -> dict:
 class StudentMixin:
     """Anonymous device tokens, private logging and the toolkit error shape."""
 
+    # Nobody, until Jupyter's ``prepare`` says otherwise. A request refused before it (a
+    # method the handler does not answer) still renders its error page, which asks.
+    _current_user = None
+
     def initialize(self, ctx):
         self.ctx = ctx
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Only the methods the handler answers: tornado then refuses any other with 405 (and
+        # ``Allow``) before its XSRF check could answer a PUT or DELETE with 403.
+        cls.SUPPORTED_METHODS = _allowed(cls)
 
     # -- privacy ---------------------------------------------------------------------
     def _request_summary(self) -> str:
@@ -88,26 +101,54 @@ class StudentMixin:
         return token
 
     def address_key(self) -> str:
-        return self.ctx.address_key(self.request.remote_ip)
+        """This request's address (a trusted proxy's forwarded one), as an opaque key."""
+        key = getattr(self, "_address_key", None)
+        if key is None:
+            key = self._address_key = self.ctx.address_key(self.ctx.client_address(self.request))
+        return key
 
     # -- shared look-ups, rate limited ------------------------------------------------
     async def lookup(self, code: str) -> tuple[str, dict]:
         """(session id, public state) for a join code."""
-        return await self.guarded(lambda: self.ctx.watcher.current(code))
+        return await self.guarded(code, lambda: self.ctx.watcher.current(code))
 
-    async def guarded(self, call):
-        """Await ``call()``, a store call that names a session by code. Unknown codes count
-        against the address (30 a minute by default), so codes cannot be found by trying."""
+    async def guarded(self, code: str, call):
+        """Await ``call()``, a store call that names a session by ``code``. Only unknown codes
+        count against the address (30 a minute by default); once they are spent, a code the
+        address has not found before waits its turn, so codes cannot be found by trying, and
+        a code that exists is never refused for earlier misses (see ``CodeGuard``)."""
         key = self.address_key()
-        limit = self.ctx.lookup_limit
-        if not limit.allowed(key):
+        guard = self.ctx.codes
+        wait = guard.turn(key, code)
+        if wait is None:
             raise TooManyRequests("too many wrong join codes from this network: wait a minute, then check "
                                   "the code on the screen")
+        if wait:
+            await asyncio.sleep(wait)
         try:
-            return await call()
+            result = await call()
         except NotFound:
-            limit.hit(key)
+            guard.missed(key, wait)
             raise
+        except (Conflict, Invalid):
+            guard.found(key, code)  # the session exists; the request did not fit it
+            raise
+        guard.found(key, code)
+        return result
+
+    def admit_device(self, code: str):
+        """What the store calls before it adds a new device to the session ``code`` names:
+        refuses once this address has added ``devices_per_address`` of them (in memory only).
+        A device already in the session never reaches it."""
+        key = (self.address_key(), code)
+        limit = self.ctx.address_devices
+
+        def admit() -> None:
+            if not limit.hit(key):
+                raise TooManyRequests("too many new devices from this network in this session: if you "
+                                      "cleared your cookies or switched browser, go back to the one you "
+                                      "joined with")
+        return admit
 
     async def my_answers(self, code: str, state: dict, activity_id: str | None = None) -> dict:
         """This device's answers for the activity on screen (or the one named): ``{item: value}``."""
@@ -119,12 +160,13 @@ class StudentMixin:
             return {}
         return await self.ctx.run(self.ctx.store.my_answers, code, token, activity_id)
 
-    def spend_answer(self, token: str) -> None:
-        if not self.ctx.answer_limit.hit(token):
+    def spend_answer(self, code: str, token: str) -> None:
+        if not self.ctx.answer_limit.hit(token) or not self.ctx.address_answers.hit((self.address_key(), code)):
             raise TooManyRequests("too many answers at once from this device: wait a moment and try again")
 
-    def spend_question(self, token: str) -> None:
-        if not self.ctx.question_limit.hit(token):
+    def spend_question(self, code: str, token: str) -> None:
+        if not self.ctx.question_limit.hit(token) or \
+                not self.ctx.address_questions.hit((self.address_key(), code)):
             raise TooManyRequests("that is a lot of questions in a short time: wait a minute before sending "
                                   "another")
 
@@ -139,6 +181,13 @@ class StudentMixin:
         if not getattr(self, "_body_done", True):
             self.set_header("Connection", "close")
 
+    def error_headers(self, status_code: int) -> None:
+        """Headers every refusal carries: ``Connection: close`` when the body was never read
+        (see ``closing_unread``), and on a 405 the methods this address does answer."""
+        self.closing_unread()
+        if status_code == 405:
+            self.set_header("Allow", ", ".join(_allowed(type(self))))
+
     def error_body(self, status_code: int, exc) -> dict:
         if isinstance(exc, ToolkitError):
             return exc.to_dict()
@@ -147,6 +196,12 @@ class StudentMixin:
         else:
             message = httputil.responses.get(status_code, "error").lower()
         return error_for_status(status_code, message)
+
+
+def _allowed(handler: type) -> tuple[str, ...]:
+    """The HTTP methods a handler class answers itself (tornado refuses the rest with 405)."""
+    return tuple(m.upper() for m in ("get", "post", "put", "patch", "delete")
+                 if getattr(handler, m) is not getattr(web.RequestHandler, m))
 
 
 class BodyMixin:
@@ -201,9 +256,15 @@ class BodyMixin:
         body = b"".join(self._chunks)
         self.request.body = body
         ctype = self.request.headers.get("Content-Type", "")
-        if ctype.split(";")[0].strip().lower() in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        media, _, params = ctype.partition(";")
+        media = media.strip().lower()
+        if media in ("application/x-www-form-urlencoded", "multipart/form-data"):
             args: dict = {}
-            httputil.parse_body_arguments(ctype, body, args, self.request.files, self.request.headers)
+            try:
+                httputil.parse_body_arguments(media + (";" + params if params else ""), body, args,
+                                              self.request.files, self.request.headers)
+            except httputil.HTTPInputError as exc:
+                raise BadRequest(f"the form could not be read ({exc})") from None
             for name, values in args.items():
                 self.request.body_arguments.setdefault(name, []).extend(values)
                 self.request.arguments.setdefault(name, []).extend(values)
@@ -230,8 +291,12 @@ class BodyMixin:
             data = json.loads(text)
         except RecursionError:
             raise BadRequest(f"the JSON is nested too deeply (at most {JSON_DEPTH} levels)") from None
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise BadRequest(f"the body is not valid JSON: {exc.msg} at character {exc.pos}") from None
+        except ValueError:
+            # Python refuses to read an integer of more than 4,300 digits (a guard against
+            # quadratic-time parsing); no answer needs one.
+            raise BadRequest("the JSON holds a number too long to read") from None
         _check_json(data)
         if not isinstance(data, dict):
             raise BadRequest("the body must be a JSON object")
@@ -268,7 +333,7 @@ class JSONErrors:
             status_code = exc.status
         self.clear_header("Content-Disposition")
         self.clear_header("Content-Encoding")
-        self.closing_unread()
+        self.error_headers(status_code)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(self.error_body(status_code, exc)))
 
@@ -329,6 +394,8 @@ class NoAddresses(logging.Filter):
     tornado logs refused and crashed requests of every handler, Jupyter's own included, as
     ``"POST /api/kernels?… (192.168.1.23)"`` or with the request's repr, which names the
     address too. Such records keep the method and path; the address and query string go.
+    Lines written before any route matched (a malformed request, a body that never came, a
+    failed TLS handshake) name the connection or its peer: that becomes "a client".
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -337,13 +404,34 @@ class NoAddresses(logging.Filter):
         return True
 
 
+CLIENT = "a client"
+
+
 def _without_address(arg):
     if isinstance(arg, str):
         found = _SUMMARY.match(arg)
-        return f"{found.group(1)} {found.group(2)}" if found else arg
+        if found:
+            return f"{found.group(1)} {found.group(2)}"
+        return CLIENT if _is_address(arg) else arg
     if isinstance(arg, httputil.HTTPServerRequest):
         return f"{arg.method} {arg.path}"
+    if hasattr(arg, "remote_ip") and hasattr(arg, "address_family"):  # tornado's connection context
+        # tornado's lines from before any handler runs ("Malformed HTTP message from %s",
+        # "Timeout reading body from %s") name the connection, which prints as its address.
+        return CLIENT
+    if isinstance(arg, tuple) and arg and isinstance(arg[0], str) and _is_address(arg[0]):
+        return CLIENT  # a socket's peer, ("192.168.1.23", 50123), as in "SSL Error on …"
     return arg
+
+
+def _is_address(text: str) -> bool:
+    if len(text) > 64 or not ("." in text or ":" in text):
+        return False
+    try:
+        ipaddress.ip_address(text.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 def keep_addresses_out_of(*loggers: logging.Logger) -> None:

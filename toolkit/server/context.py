@@ -16,8 +16,9 @@ from jupyter_server.utils import url_path_join
 from tornado import template
 
 from .. import config
+from ..errors import ConfigError
 from .events import StreamSlots, Watcher
-from .limits import AddressKey, RateLimiter
+from .limits import AddressKey, ClientAddress, CodeGuard, RateLimiter
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -63,6 +64,9 @@ class Asset:
         self.content_type = content_type
 
 
+# How long the per-address count of new devices lasts: a school day, so in effect per session.
+DEVICE_WINDOW = 12 * 3600
+
 ASSETS = {"join.css": "text/css; charset=utf-8", "join.js": "text/javascript; charset=utf-8"}
 
 
@@ -72,7 +76,7 @@ class Context:
     def __init__(self, store, base_url: str, *, watch_interval: float | None = None, help_region: str | None = None,
                  answers_per_second: float = 20, wrong_codes_per_minute: float = 30,
                  questions_per_minute: float = 5, streams_per_address: int = 50, max_streams: int = 5000,
-                 threads: int = 8):
+                 devices_per_address: int | None = None, trusted_proxies: str | None = None, threads: int = 8):
         self.store = store
         self.base_url = base_url
         self.prefix = url_path_join(base_url, "toolkit/")
@@ -83,11 +87,25 @@ class Context:
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="toolkit-store")
         interval = watch_interval if watch_interval is not None else float(config.get("watch_interval"))
         self.watcher = Watcher(store, self.run, interval)
+        # Per device (its cookie), and per address and session: a script that drops its cookie
+        # is a new device each time, and an address may add only so many of those.
         self.answer_limit = RateLimiter(answers_per_second, 1)
-        self.lookup_limit = RateLimiter(wrong_codes_per_minute, 60)
         self.question_limit = RateLimiter(questions_per_minute, 60)
+        devices = devices_per_address if devices_per_address is not None else config.get("devices_per_address")
+        if devices < 1:
+            raise ConfigError(f"devices_per_address must be at least 1, not {devices}")
+        self.devices_per_address = devices
+        self.address_devices = RateLimiter(devices, DEVICE_WINDOW, max_keys=100_000)
+        self.address_answers = RateLimiter(answers_per_second * devices, 1)
+        self.address_questions = RateLimiter(questions_per_minute * devices, 60)
+        self.codes = CodeGuard(wrong_codes_per_minute)
         self.address_key = AddressKey()
         self.streams = StreamSlots(streams_per_address, max_streams)
+        trusted = trusted_proxies if trusted_proxies is not None else config.get("trusted_proxies")
+        try:
+            self.client_address = ClientAddress("" if trusted.strip().lower() == "none" else trusted)
+        except ValueError as exc:
+            raise ConfigError(f"trusted_proxies: {exc} (addresses or networks, comma-separated)") from None
         self.help = default_help(help_region)
         self.assets = {name: Asset(STATIC / name, ctype) for name, ctype in ASSETS.items()}
         self.templates = template.Loader(str(TEMPLATES), autoescape="xhtml_escape", whitespace="oneline")

@@ -56,9 +56,11 @@ class JoinPage(BodyMixin, StudentPageHandler):
         if state["status"] != "ended":
             try:
                 # Idempotent: registers a device that holds a cookie from an earlier session.
-                await self.ctx.run(self.ctx.store.join, code, token)
+                await self.ctx.run(self.ctx.store.join, code, token, admit=self.admit_device(code))
             except Conflict:
                 session_id, state = await self.lookup(code)
+            except TooManyRequests:
+                return self.show_enter(code, screens.words("devices"), status=429)
         await self.show_session(code, state, token, view=view, note=note, card=self.get_argument("card", None))
 
     @allow_unauthenticated
@@ -89,10 +91,12 @@ class JoinPage(BodyMixin, StudentPageHandler):
             return self.show_enter(code, screens.words("wrong_codes"), status=429)
         token = self.device_token(create=True)
         try:
-            await self.ctx.run(self.ctx.store.join, code, token)
+            await self.ctx.run(self.ctx.store.join, code, token, admit=self.admit_device(code))
         except Conflict:
             # Ended: nothing to take part in, so no thank-you, and the code is asked for again.
             return self.show_enter(code, screens.words("ended"), status=409)
+        except TooManyRequests:
+            return self.show_enter(code, screens.words("devices"), status=429)
         self.redirect_to(code)
 
     async def post_answer(self, code: str, token: str):
@@ -102,10 +106,11 @@ class JoinPage(BodyMixin, StudentPageHandler):
         card = self.get_argument("card", "")
         value = values if len(values) > 1 else (values[0] if values else "")
         try:
-            self.spend_answer(token)
             _, state = await self.lookup(code)
+            self.spend_answer(code, token)
             current = state.get("activity") or {}
-            await self.ctx.run(self.ctx.store.record_response, code, token, activity, value, item)
+            await self.ctx.run(self.ctx.store.record_response, code, token, activity, value, item,
+                               admit=self.admit_device(code))
         except NotFound:
             return self.show_enter(code, screens.words("not_found"), status=404)
         except TooManyRequests:
@@ -126,8 +131,8 @@ class JoinPage(BodyMixin, StudentPageHandler):
     async def post_question(self, code: str, token: str):
         text = self.get_argument("text", "")
         try:
-            self.spend_question(token)
             _, state = await self.lookup(code)
+            self.spend_question(code, token)
             await self.ctx.run(self.ctx.store.submit_question, code, text)
         except NotFound:
             return self.show_enter(code, screens.words("not_found"), status=404)
@@ -218,7 +223,7 @@ class JoinPage(BodyMixin, StudentPageHandler):
             self.set_status(status_code)
         kind = self.error_body(status_code, exc)["error"]["kind"]
         self.clear_header("Content-Disposition")
-        self.closing_unread()
+        self.error_headers(status_code)
         self.render_page("enter", None, error=screens.words(kind, status_code), help_=self.ctx.help)
 
 
@@ -246,7 +251,7 @@ class Static(JSONErrors, StudentPageHandler):
         self.finish(asset.body)
 
 
-class QRCode(StudentPageHandler):
+class QRCode(JSONErrors, StudentPageHandler):
     """``GET toolkit/qr.svg?code=…``: a QR code of the join URL for a code (no look-up)."""
 
     @allow_unauthenticated

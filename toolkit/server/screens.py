@@ -32,6 +32,8 @@ WORDS = {
     "ended": "That workshop has ended. Check the code on the screen.",
     "too_many_requests": "Too many tries. Wait a minute, then try again.",
     "wrong_codes": "Too many wrong codes. Wait a minute, then check the code on the screen.",
+    "devices": "Too many phones have joined from this network. If you changed browser, go back to the one "
+               "you joined with.",
     "questions": "You've sent lots of questions. Wait a minute before sending another.",
     "empty": "Write your question first.",
     "too_long": "Your question is too long. Make it shorter, then press Send.",

@@ -176,21 +176,25 @@ class Store:
             return dict(conn.execute(select(sessions.c.id, sessions.c.version).where(sessions.c.id.in_(ids))).all())
 
     # -- students -----------------------------------------------------------------
-    def join(self, code: str, token: str) -> tuple[Session, int, bool]:
-        """Register a device (by its random token) in a session: (session, respondent, new)."""
-        session_id, respondent, new = self.register(code, token)
+    def join(self, code: str, token: str, admit=None) -> tuple[Session, int, bool]:
+        """Register a device (by its random token) in a session: (session, respondent, new).
+
+        ``admit``, when given, is called before a device new to the session is added and may
+        raise to refuse it (the server limits new devices per address this way)."""
+        session_id, respondent, new = self.register(code, token, admit=admit)
         return self.session(session_id), respondent, new
 
-    def register(self, code: str, token: str) -> tuple[str, int, bool]:
+    def register(self, code: str, token: str, admit=None) -> tuple[str, int, bool]:
         """``join`` without reading the session back: (session id, respondent, new). What the
         server calls for each phone of a hall joining."""
-        return answers.join(self.engine, code, token)
+        return answers.join(self.engine, code, token, admit)
 
     def record_response(self, code: str, token: str, activity: str, value, item: str | None = None,
-                        seq: int | None = None) -> bool:
+                        seq: int | None = None, admit=None) -> bool:
         """Record a device's answer; True when new, False when it changed an earlier one.
-        With ``seq`` (the page's number for the tap) a late answer cannot overwrite a later one."""
-        return answers.record(self.engine, self.programme, code, token, activity, value, item, seq)
+        With ``seq`` (the page's number for the tap) a late answer cannot overwrite a later one.
+        A device not yet in the session joins first (``admit`` as for ``join``)."""
+        return answers.record(self.engine, self.programme, code, token, activity, value, item, seq, admit)
 
     def my_answers(self, code: str, token: str, activity: str) -> dict[str, str]:
         return answers.mine(self.engine, code, token, activity)

@@ -1,24 +1,29 @@
 """What students write: joining a session, answering, and the anonymous questions box.
 
 A device is known only by a hash of its random cookie token, per session; the hash maps
-to an in-session respondent number and is deleted when the session ends.
+to an in-session respondent number, drawn at random (join order would let a facilitator
+watching the lobby counter put a name to a number), and is deleted when the session ends.
+Answer times are kept to the minute, for the same reason.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..errors import BadRequest, Busy, Conflict, Invalid, NotFound, Stale
-from ..safeguarding import may_be_disclosure
+from ..safeguarding import clean_text, may_be_disclosure
 from .codes import looks_valid, normalise
 from .engine import busy_as_error, contention
 from .schema import devices, questions, responses, sessions
 from .session import now
 
 QUESTION_MAX = 280
+# Respondent numbers: six digits, drawn at random within a session.
+RESPONDENT_LOW, RESPONDENT_HIGH = 100_000, 999_999
 
 
 def token_hash(session_id: str, token: str) -> str:
@@ -41,6 +46,8 @@ _RESPONDENT = select(devices.c.respondent).where(devices.c.session_id == bindpar
 _EXISTING = select(responses.c.id).where(
     responses.c.session_id == bindparam("session_id"), responses.c.activity_id == bindparam("activity_id"),
     responses.c.item_id == bindparam("item_id"), responses.c.respondent == bindparam("respondent"))
+_NUMBER_TAKEN = select(devices.c.respondent).where(devices.c.session_id == bindparam("session_id"),
+                                                   devices.c.respondent == bindparam("respondent"))
 _INSERT = insert(responses)
 _CHANGE = update(responses).where(responses.c.id == bindparam("response_id")).values(
     value=bindparam("new_value", type_=responses.c.value.type),
@@ -77,8 +84,11 @@ def respondent_for(conn, session_id: str, token: str) -> int | None:
                                       "token_hash": token_hash(session_id, token)}).scalar()
 
 
-def join(engine, code: str, token: str) -> tuple[str, int, bool]:
-    """Register a device in a session; returns (session id, respondent number, new)."""
+def join(engine, code: str, token: str, admit=None) -> tuple[str, int, bool]:
+    """Register a device in a session; returns (session id, respondent number, new).
+
+    ``admit``, when given, is called before a device new to the session is added, inside
+    the transaction; it raises to refuse it (the server's per-address limit)."""
     _need_token(token)
     for attempt in range(3):
         try:
@@ -89,14 +99,19 @@ def join(engine, code: str, token: str) -> tuple[str, int, bool]:
                 known = respondent_for(conn, row.id, token)
                 if known is not None:
                     return row.id, known, False
+                if admit is not None:
+                    admit()
                 # The status test is part of the write, not only of the read above: on
                 # PostgreSQL the session may have ended since, and a device link made now
-                # would outlive the end that was meant to destroy them all.
-                number = conn.execute(update(sessions).where(sessions.c.id == row.id, sessions.c.status != "ended")
-                                      .values(respondents=sessions.c.respondents + 1)
-                                      .returning(sessions.c.respondents)).scalar()
-                if number is None:
+                # would outlive the end that was meant to destroy them all. The update also
+                # locks the session's row until commit, so joins to one session draw their
+                # numbers one at a time and never the same one.
+                counted = conn.execute(update(sessions).where(sessions.c.id == row.id, sessions.c.status != "ended")
+                                       .values(respondents=sessions.c.respondents + 1)
+                                       .returning(sessions.c.respondents)).scalar()
+                if counted is None:
                     raise Conflict("this session has ended")
+                number = _free_number(conn, row.id)
                 conn.execute(insert(devices).values(session_id=row.id, token_hash=token_hash(row.id, token),
                                                     respondent=number))
                 return row.id, number, True
@@ -107,26 +122,40 @@ def join(engine, code: str, token: str) -> tuple[str, int, bool]:
     raise AssertionError("unreachable")
 
 
+def _free_number(conn, session_id: str) -> int:
+    """A respondent number no device of the session holds, drawn evenly from six digits."""
+    while True:
+        number = RESPONDENT_LOW + secrets.randbelow(RESPONDENT_HIGH - RESPONDENT_LOW + 1)
+        if conn.execute(_NUMBER_TAKEN, {"session_id": session_id, "respondent": number}).first() is None:
+            return number
+
+
+def to_the_minute(moment):
+    """A time with its seconds dropped: answer times are kept no finer than the minute."""
+    return moment.replace(second=0, microsecond=0)
+
+
 class _NotJoined(Exception):
     pass
 
 
 def record(engine, programme_for, code: str, token: str, activity_id: str, value, item: str | None = None,
-           seq: int | None = None) -> bool:
+           seq: int | None = None, admit=None) -> bool:
     """Store or change one answer; True when it is the device's first for this item.
 
     Refuses (NotFound, Conflict, Invalid) unless the activity is the current one and
     voting is open, and the value is one of its options. A device answering for the
-    first time is registered first, in a transaction of its own. ``seq``, the page's
-    number for the tap, makes the last tap win: an answer numbered below the stored one
-    is refused (``Stale``) and changes nothing; without it the answer always replaces.
+    first time is registered first, in a transaction of its own (``admit`` as for ``join``).
+    ``seq``, the page's number for the tap, makes the last tap win: an answer numbered below
+    the stored one is refused (``Stale``) and changes nothing; without it the answer always
+    replaces.
     """
     _need_token(token)
     for attempt in range(4):
         try:
             return _record_once(engine, programme_for, code, token, str(activity_id), value, item, seq)
         except _NotJoined:
-            join(engine, code, token)
+            join(engine, code, token, admit)
         except IntegrityError:
             # Two answers from one device crossed; the retry finds the first and updates it.
             if attempt == 3:
@@ -160,7 +189,7 @@ def _record_once(engine, programme_for, code, token, activity_id, value, item, s
             raise _NotJoined()
         existing = conn.execute(_EXISTING, {"session_id": row.id, "activity_id": activity.id, "item_id": item_id,
                                             "respondent": respondent}).scalar()
-        stamp = now()
+        stamp = to_the_minute(now())
         if existing is None:
             conn.execute(_INSERT, {"session_id": row.id, "activity_id": activity.id, "item_id": item_id,
                                    "phase": activity.phase, "respondent": respondent, "value": stored,
@@ -196,7 +225,9 @@ def ask(engine, programme_for, code: str, text: str) -> int:
     """Put a question in the anonymous box, pending the facilitator's approval."""
     if not isinstance(text, str):
         raise Invalid("a question is text")
-    text = " ".join(text.split())
+    sent = len(text)
+    flagged = may_be_disclosure(text)  # before cleaning: it reads invisible characters both ways
+    text = clean_text(text)
     if not text:
         raise Invalid("the question is empty")
     with busy_as_error(), engine.begin() as conn:
@@ -207,11 +238,12 @@ def ask(engine, programme_for, code: str, text: str) -> int:
         if not programme.settings.get("questions_box"):
             raise Conflict("the questions box is not open in this session")
         limit = _question_limit(programme)
-        if len(text) > limit:
-            raise Invalid(f"a question is at most {limit} characters (this one has {len(text)})")
+        # Counted as sent: the box on the page holds no more, whatever cleaning takes out.
+        if sent > limit:
+            raise Invalid(f"a question is at most {limit} characters (this one has {sent})")
         stamp = now()
         return conn.execute(insert(questions).values(
-            session_id=row.id, text=text, status="pending", flagged=may_be_disclosure(text),
+            session_id=row.id, text=text, status="pending", flagged=flagged,
             created_at=stamp, updated_at=stamp).returning(questions.c.id)).scalar_one()
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -83,6 +84,9 @@ def _sqlite_engine(parsed) -> Engine:
         cur.execute("PRAGMA foreign_keys = ON")
         # With WAL, NORMAL survives a killed process; only power loss may drop the last commits.
         cur.execute("PRAGMA synchronous = NORMAL")
+        # Deleted rows (the device links, when a session ends) and the stale copies b-tree
+        # rebalancing leaves behind are overwritten with zeros, not only unlinked.
+        cur.execute("PRAGMA secure_delete = ON")
         cur.close()
 
     # Writers of this process queue here rather than in SQLite's busy handler, which polls
@@ -253,6 +257,29 @@ def verify(engine: Engine, where: str) -> None:
             detail = detail[:157] + "..."
         raise StoreError(f"the database at {where} is damaged ({detail}). Nothing was changed. "
                          "Restore a copy of it, or move it aside to start with an empty one.")
+
+
+def flush_deleted(engine: Engine, attempts: int = 20) -> bool:
+    """Copy the WAL into a SQLite file and empty it, so rows deleted with ``secure_delete``
+    are gone from both files, not only from the tables. True once done (and for
+    PostgreSQL and in-memory databases, where there is no such file).
+
+    The checkpoint waits (``busy_timeout``) for readers still on an older snapshot; a reader
+    that keeps one past that leaves the WAL as it is, and a later end tries again.
+    """
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return True
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        for attempt in range(attempts):
+            busy, _, _ = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return True
+            time.sleep(0.05 * (attempt + 1))
+        return False
+    finally:
+        raw.close()
 
 
 def _use_wal(engine: Engine) -> None:

@@ -80,7 +80,9 @@ def responses_frame(engine, programme_for, **filters) -> pd.DataFrame:
             responses.c.value, responses.c.updated_at.label("answered_at")]
     query = select(*cols).join(sessions, sessions.c.id == responses.c.session_id).where(*_where(**filters))
     with reading(engine) as conn:
-        result = conn.execute(query.order_by(responses.c.session_id, responses.c.id))
+        # Ordered by respondent, not by when each answer came in: row order must not tell who answered first.
+        result = conn.execute(query.order_by(responses.c.session_id, responses.c.activity_id, responses.c.item_id,
+                                             responses.c.respondent))
         frame = pd.DataFrame(result.all(), columns=list(result.keys()))
     if frame.empty:
         empty = pd.DataFrame({c: pd.Series(dtype="object") for c in RESPONSE_COLUMNS})
@@ -93,7 +95,8 @@ def responses_frame(engine, programme_for, **filters) -> pd.DataFrame:
     frame = frame.merge(lookup, on=["snapshot_id", "activity_id", "item_id"], how="left")
     frame["correct"] = (frame["value"] == frame["expected"]).where(frame["expected"].notna())
     frame["session_date"] = _utc(frame["session_date"])
-    frame["answered_at"] = _utc(frame["answered_at"])
+    # The store keeps answer times to the minute; older rows may hold seconds, which never leave.
+    frame["answered_at"] = _utc(frame["answered_at"]).dt.floor("min")
     return frame[RESPONSE_COLUMNS]
 
 

@@ -8,12 +8,16 @@ reads it again.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 from sqlalchemy import delete, select, update
 
 from ..errors import Conflict
+from .engine import flush_deleted
 from .schema import devices, sessions
+
+log = logging.getLogger(__name__)
 
 STATUSES = ("lobby", "running", "summary", "ended")
 
@@ -162,13 +166,18 @@ class Session:
         return self._move(move)
 
     def end(self) -> "Session":
-        """End the session and destroy the link from devices to answers."""
+        """End the session and destroy the link from devices to answers: the rows, and on
+        SQLite every copy of them in the database file and its write-ahead log."""
         def move(row):
             if row.status == "ended":
                 return None
             return {"status": "ended", "voting_open": False, "revealed": False, "ended_at": now()}
-        return self._move(move, after=lambda conn: conn.execute(delete(devices).where(
+        self._move(move, after=lambda conn: conn.execute(delete(devices).where(
             devices.c.session_id == self.id)))
+        if not flush_deleted(self._store.engine):
+            log.warning("toolkit: the database's write-ahead log is still in use; the ended session's device "
+                        "links are deleted but may stay in the log file until the next session ends")
+        return self
 
     # -- machinery ----------------------------------------------------------------
     @staticmethod

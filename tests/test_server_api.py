@@ -287,6 +287,20 @@ async def test_questions_box(jp_fetch, store, session):
     assert_error(await p.post(api("ZZZZZZZ", "questions"), json={"text": "hi"}), 404)
 
 
+async def test_questions_box_text_loses_invisible_characters_and_the_flag_sees_through_them(jp_fetch, store,
+                                                                                            session):
+    """A right-to-left override, zero-width spaces and a NUL: stored without them, and the
+    words they were meant to hide from the safeguarding flag still raise it."""
+    p = phone(jp_fetch)
+    sent = await p.post(api(session.code, "questions"),
+                        json={"text": "he s\u200bent my n\u200bu\u200bdes\u0000 to \u202eeveryone"})
+    assert sent.code == 201
+    (question,) = session.questions()
+    assert question["text"] == "he sent my nudes to everyone"
+    assert question["flagged"] is True
+    assert_error(await p.post(api(session.code, "questions"), json={"text": "\u200b\u202e\u0000"}), 422, "invalid")
+
+
 async def test_questions_box_closed_when_the_plan_has_none(jp_fetch, store, programme):
     snap = copy.deepcopy(programme.snapshot())
     snap["plan"]["settings"]["questions_box"] = False

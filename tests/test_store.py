@@ -13,6 +13,7 @@ import json
 import math
 import sqlite3
 import threading
+import unicodedata
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
@@ -513,6 +514,13 @@ def test_the_questions_box_holds_questions_for_approval_and_flags_possible_discl
     ("is self\u2013harm common", True),  # and its en dash
     ("Is it ok to have an OLDER   boyfriend", True),
     ("my friend goes to parties with older lads", True),
+    # Invisible characters do not hide a word: inside it, or standing in for a space.
+    ("he s\u200bent n\u00adu\u200dd\u200ces", True),
+    ("I was\u200bhurt", True),
+    ("\u202eem pleh", False),  # reversed on screen, but no listed word in what was typed
+    ("he\u202e said its a secr\u0000et", True),
+    ("\uff48\uff55\uff52\uff54", True),  # full-width letters
+    ("What does grooming mean?\u200b", False),
 ])
 def test_questions_that_may_be_disclosures_are_flagged(store, programme, text, flagged):
     session = store.start_session(programme)
@@ -522,8 +530,25 @@ def test_questions_that_may_be_disclosures_are_flagged(store, programme, text, f
     assert safeguarding.may_be_disclosure(text) is flagged
 
 
+@pytest.mark.parametrize("text, stored", [
+    ("Is it ok\u202e to keep\u200b a secret?", "Is it ok to keep a secret?"),
+    ("a\u0000b\u0007c\u001bd", "abcd"),
+    ("line one\nline two\r\n\tthree", "line one line two three"),
+    ("\ufeffzero\u200cwidth\u2060joiner\u00adsoft", "zerowidthjoinersoft"),
+    ("tag\U000e0041\U000e0042 characters", "tag characters"),
+    ("emoji \U0001F469\u200d\U0001F467 family", "emoji \U0001F469\U0001F467 family"),
+])
+def test_questions_are_stored_without_control_or_format_characters(store, programme, text, stored):
+    session = store.start_session(programme)
+    store.submit_question(session.code, text)
+    (question,) = session.questions()
+    assert question["text"] == stored
+    assert not any(unicodedata.category(ch) in ("Cc", "Cf") for ch in question["text"])
+
+
 @pytest.mark.parametrize("text, error, says", [
     ("", Invalid, "empty"), ("   \n ", Invalid, "empty"), ("x" * 281, Invalid, "at most 280 characters"),
+    ("\u200b\u202e\u0000", Invalid, "empty"), ("x\u200b" * 141, Invalid, "at most 280 characters"),
     (42, Invalid, "a question is text")])
 def test_the_questions_box_refuses_empty_and_over_long_questions(store, programme, text, error, says):
     session = store.start_session(programme)

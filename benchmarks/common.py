@@ -117,6 +117,13 @@ sys.path.insert(1, str(ROOT / "tests"))
 from support.serve import Served as Server, start_server as _start_server  # noqa: E402
 
 
+def phone_address(n: int) -> str:
+    """Phone ``n``'s own loopback address (all of 127.0.0.0/8 reaches this machine): on the
+    laptop's Wi-Fi every phone has an address of its own, and the server limits new devices
+    per address. 127.0.0.1 stays the laptop."""
+    return f"127.78.{n // 250 % 250}.{n % 250 + 1}"
+
+
 def start_server(workdir: Path, db_url: str, args=(), env: dict | None = None, timeout: float = 120,
                  tree: Path | None = None) -> Server:
     """``toolkit serve --db URL`` on 127.0.0.1 (never another address) and a free port, as the

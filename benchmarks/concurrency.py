@@ -60,7 +60,7 @@ async def phone(i: int, base: str, code: str, sort: dict, answers: int, out: dic
     rng = random.Random(i)
     options = [o["id"] for o in sort["options"]]
     latencies, final = out["latency"], {}
-    connector = aiohttp.TCPConnector(limit=1)
+    connector = aiohttp.TCPConnector(limit=1, local_addr=(common.phone_address(i), 0))
     # unsafe=True: aiohttp keeps no cookies from an IP address (127.0.0.1) otherwise.
     async with aiohttp.ClientSession(base_url=base, connector=connector, cookie_jar=aiohttp.CookieJar(unsafe=True),
                                      timeout=aiohttp.ClientTimeout(total=120)) as http:

@@ -89,6 +89,7 @@ class Student:
         self.hall = hall
         self.number = number
         self.cookies: dict[str, str] = {}
+        self.http = None  # the phone's own client, while it runs
         self.join: dict = {}
         self.seen: dict[int, float] = {}  # version -> when first received
         self.answered: set[str] = set()
@@ -103,11 +104,20 @@ class Student:
             self.cookies[name] = morsel.value
 
     async def run(self, start_at: float) -> None:
+        import aiohttp
         h = self.hall
         await asyncio.sleep(max(0.0, start_at - mono()))
+        # Each phone its own connections from its own address, as on the school's Wi-Fi.
+        connector = aiohttp.TCPConnector(limit=0, local_addr=(common.phone_address(self.number), 0))
+        async with aiohttp.ClientSession(connector=connector, timeout=h.http.timeout,
+                                         cookie_jar=aiohttp.DummyCookieJar()) as self.http:
+            await self._run()
+
+    async def _run(self) -> None:
+        h = self.hall
         t0 = mono()
         try:
-            async with h.http.get(h.url(f"toolkit/join?code={h.code}")) as r:
+            async with self.http.get(h.url(f"toolkit/join?code={h.code}")) as r:
                 await r.read()
                 self._keep(r)
                 if r.status != 200:
@@ -115,7 +125,7 @@ class Student:
             t_page = mono()
             headers = {**self._cookie_header(), "X-XSRFToken": self.cookies.get("_xsrf", ""),
                        "Content-Type": "application/json"}
-            async with h.http.post(h.url(f"toolkit/api/sessions/{h.code}/join"), data=b"{}", headers=headers) as r:
+            async with self.http.post(h.url(f"toolkit/api/sessions/{h.code}/join"), data=b"{}", headers=headers) as r:
                 await r.read()
                 self._keep(r)
                 if r.status not in (200, 201):
@@ -129,7 +139,7 @@ class Student:
 
     async def listen(self, t0, t_page, t_join) -> None:
         h = self.hall
-        async with h.http.get(h.url(f"toolkit/api/sessions/{h.code}/events"), headers=self._cookie_header()) as r:
+        async with self.http.get(h.url(f"toolkit/api/sessions/{h.code}/events"), headers=self._cookie_header()) as r:
             if r.status != 200:
                 raise RuntimeError(f"events {r.status}")
             data = None
@@ -174,7 +184,7 @@ class Student:
                    "Content-Type": "application/json"}
         t0 = mono()
         try:
-            async with h.http.post(h.url(f"toolkit/api/sessions/{h.code}/responses"), data=json.dumps(body),
+            async with self.http.post(h.url(f"toolkit/api/sessions/{h.code}/responses"), data=json.dumps(body),
                                    headers=headers) as r:
                 text = await r.read()
                 status = r.status

@@ -60,7 +60,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Answers a device may send per second before it is told to wait (429).",
             jupyter="ToolkitApp.answers_per_second"),
     Setting("wrong_codes_per_minute", "TOOLKIT_WRONG_CODES_PER_MINUTE", 30.0,
-            "Unknown join codes one network address may try per minute before it is told to wait (429).",
+            "Wrong join codes one network address may try per minute; once they are spent, each new code it "
+            "tries waits its turn (a code that exists still gets in; an address with five new codes already "
+            "waiting is told to wait, 429).",
             jupyter="ToolkitApp.wrong_codes_per_minute"),
     Setting("questions_per_minute", "TOOLKIT_QUESTIONS_PER_MINUTE", 5.0,
             "Questions a device may send to the questions box per minute.",

@@ -93,7 +93,7 @@ class Context:
         self.question_limit = RateLimiter(questions_per_minute, 60)
         devices = devices_per_address if devices_per_address is not None else config.get("devices_per_address")
         if devices < 1:
-            raise ConfigError(f"devices_per_address must be at least 1, not {devices}")
+            raise ConfigError(f"devices_per_address (TOOLKIT_DEVICES_PER_ADDRESS) must be at least 1, not {devices}")
         self.devices_per_address = devices
         self.address_devices = RateLimiter(devices, DEVICE_WINDOW, max_keys=100_000)
         self.address_answers = RateLimiter(answers_per_second * devices, 1)
@@ -105,7 +105,8 @@ class Context:
         try:
             self.client_address = ClientAddress("" if trusted.strip().lower() == "none" else trusted)
         except ValueError as exc:
-            raise ConfigError(f"trusted_proxies: {exc} (addresses or networks, comma-separated)") from None
+            raise ConfigError(f"trusted_proxies (TOOLKIT_TRUSTED_PROXIES): {exc}; list the proxies' addresses or "
+                              "networks, comma-separated (e.g. 10.0.0.5, 10.1.0.0/24), or 'none'") from None
         self.help = default_help(help_region)
         self.assets = {name: Asset(STATIC / name, ctype) for name, ctype in ASSETS.items()}
         self.templates = template.Loader(str(TEMPLATES), autoescape="xhtml_escape", whitespace="oneline")

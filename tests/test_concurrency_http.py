@@ -47,8 +47,9 @@ async def phone(client, base: str, code: str, sort, final: dict, report: dict, s
         for attempt in range(30):
             response = await client.fetch(
                 f"{base}toolkit/api/sessions/{code}/{path}", method="POST", body=json.dumps(body),
-                raise_error=False, network_interface=address, headers={"X-XSRFToken": xsrf, "Content-Type": "application/json",
-                                            "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+                raise_error=False, network_interface=address,
+                headers={"X-XSRFToken": xsrf, "Content-Type": "application/json",
+                         "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
             for header in response.headers.get_list("Set-Cookie"):
                 name, _, rest = header.partition("=")
                 cookies[name.strip()] = rest.split(";", 1)[0]

@@ -338,10 +338,10 @@ class TestWrongCodes:
         wrong = (f"ZZZZ{a}{b}{c}" for a in "ABCDEFGH" for b in "ABCDEFGH" for c in "ABCDEFGH")
         for _ in range(120):
             assert (await p.get(api(next(wrong)))).code == 404
-        # Spent. The right code is not refused: it waits its turn (half a second), then gets in.
+        # Spent. The right code is not refused: at most it waits its turn (half a second), then gets in.
         started = time.monotonic()
         assert (await p.get(api(session.code))).code == 200
-        assert 0.2 < time.monotonic() - started < 3
+        assert time.monotonic() - started < 3
         # A burst of new wrong codes: five may wait their turn, the rest are told to wait at once,
         # and the code this address has found is never held back meanwhile.
         burst = [asyncio.ensure_future(p.get(api(next(wrong)))) for _ in range(10)]

@@ -1,6 +1,7 @@
 """The OpenAPI document stays true: every route in the route table is in it (and nothing
 else), with the same methods, and real responses validate against its schemas."""
 
+import asyncio
 import json
 from pathlib import Path
 from urllib.parse import quote
@@ -8,8 +9,7 @@ from urllib.parse import quote
 import pytest
 from jsonschema import Draft202012Validator
 
-from support.server import Phone
-from support.server_app import jp_server_config  # noqa: F401 (a fixture)
+from support.server import Phone, toolkit_server_config
 from toolkit.server.routes import ROUTES
 from toolkit.store import Store
 
@@ -63,6 +63,12 @@ def check(response, path: str, method: str = "get"):
     elif content:
         assert ctype in content, f"{ctype} not documented for {method.upper()} {path} {status}"
     return response
+
+
+@pytest.fixture
+def jp_server_config(sqlite_url):
+    # 120 wrong codes a minute: once spent, a new code's turn comes every half second.
+    return toolkit_server_config(sqlite_url, wrong_codes_per_minute=120)
 
 
 async def test_real_responses_match_the_document(jp_fetch, jp_serverapp, sqlite_url, programme):
@@ -123,9 +129,18 @@ async def test_real_responses_match_the_document(jp_fetch, jp_serverapp, sqlite_
     check(await p.post(url(ask), json={"text": "What if a friend is involved?"}), ask, "post")
     check(await p.post(url(ask), json={"text": ""}), ask, "post")
     check(await p.get(url(events).replace(code, "ZZZZZZZ")), events)
-    for _ in range(31):
-        last = await p.get("toolkit/api/sessions/ZZZZZZZ")
-        check(last, state)
+    for i in range(120):
+        check(await p.get(f"toolkit/api/sessions/ZZZZ{i:03d}".replace("0", "A").replace("1", "B")), state)
+    # Spent: five new codes wait their turn, the rest are told to wait (429) at once.
+    burst = await asyncio.gather(*(p.get(f"toolkit/api/sessions/YYYY{i:03d}".replace("0", "A").replace("1", "B"))
+                                   for i in range(12)))
+    for response in burst:
+        check(response, state)
+    assert 429 in {r.code for r in burst}
+    # Five new devices from one address: the fifth is told to wait (429).
+    for n in range(5):
+        last = await Phone(jp_fetch, address=p.address).post(url(join))
+        check(last, join, "post")
     assert last.code == 429
     session.end()
     store.close()

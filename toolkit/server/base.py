@@ -162,7 +162,8 @@ class StudentMixin:
 
     def spend_answer(self, code: str, token: str) -> None:
         if not self.ctx.answer_limit.hit(token) or not self.ctx.address_answers.hit((self.address_key(), code)):
-            raise TooManyRequests("too many answers at once from this device: wait a moment and try again")
+            raise TooManyRequests("too many answers at once from this device or network: wait a moment and try "
+                                  "again")
 
     def spend_question(self, code: str, token: str) -> None:
         if not self.ctx.question_limit.hit(token) or \

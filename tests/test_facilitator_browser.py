@@ -185,11 +185,14 @@ def test_a_whole_session_from_the_projected_console(served, browser, artifacts, 
     second_card = phones[0].state(code)["activity"]
     assert second_card["id"] != activity["id"]
 
-    # A question that may be a disclosure is flagged on the private panel only.
-    phones[0].post(code, "questions", {"text": "Someone older keeps asking me for pictures"})
+    # A question that may be a disclosure is flagged on the private panel only, even with a
+    # zero-width space hiding inside the word and a right-to-left override after it; the
+    # panel shows the words as typed, without them.
+    phones[0].post(code, "questions", {"text": "Someone older keeps asking me for pic\u200btures\u202e"})
     flag = page.locator(".tk-safeguarding")
     expect(flag).to_contain_text("designated safeguarding lead", timeout=UPDATE)
     expect(flag).to_contain_text("cannot tell you who wrote it")
+    expect(page.locator("[data-question]").last).to_have_text("“Someone older keeps asking me for pictures”")
     shot(page, artifacts, "6-question")
 
     # A browser refresh picks the same session up again, where it was.

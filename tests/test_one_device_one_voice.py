@@ -80,7 +80,7 @@ def test_a_script_dropping_its_cookie_adds_four_respondents_not_one_per_request(
         fresh(script)
         assert post(script, f"toolkit/api/sessions/{session.code}/join").status_code == 429
         form = script.post("toolkit/join", data={"_xsrf": XSRF, "action": "join", "code": session.code})
-        assert form.status_code == 429 and "too many new devices" in form.text
+        assert form.status_code == 429 and "Too many phones have joined from this network" in form.text
         # Questions too: as many as four phones may ask, however many cookies are dropped.
         asked = Counter()
         for i in range(60):
@@ -222,3 +222,27 @@ def test_forwarded_addresses_are_believed_only_from_the_proxy(tmp_path):
     finally:
         store.close()
         server.stop()
+
+
+@pytest.mark.browser
+def test_a_phone_refused_as_one_device_too_many_is_told_why_on_the_page(served, browser, artifacts):
+    """Chromium on the laptop's own address, after a script there has added four devices:
+    tapping Join shows the code again with what happened and what to do."""
+    from playwright.sync_api import expect
+    server, store = served
+    session, _, _ = answering(store)
+    with httpx.Client(base_url=server.base_url, timeout=20) as script:  # from 127.0.0.1, as Chromium is
+        for _ in range(4):
+            fresh(script)
+            assert post(script, f"toolkit/api/sessions/{session.code}/join").status_code == 201
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{server.base_url}toolkit/join?code={session.code}")
+        page.get_by_role("button", name="Join").click()
+        expect(page.locator("main")).to_have_attribute("data-screen", "enter")
+        expect(page.locator("main")).to_contain_text("Too many phones have joined from this network")
+        page.screenshot(path=str(artifacts / "one-device-too-many.png"), full_page=True)
+    finally:
+        context.close()
+    assert session.refresh().respondents == 4

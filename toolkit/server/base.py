@@ -146,7 +146,7 @@ class StudentMixin:
         def admit() -> None:
             if not limit.hit(key):
                 raise TooManyRequests("too many new devices from this network in this session: if you "
-                                      "cleared your cookies or switched browser, go back to the one you "
+                                      "cleared your cookies or changed browser, go back to the browser you "
                                       "joined with")
         return admit
 

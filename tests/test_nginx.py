@@ -23,7 +23,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from support.server import ROOT, free_port, start_server
+from support.server import ROOT, free_port, phone_http, start_server
 from toolkit.store import Store
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.browser, pytest.mark.timeout(300)]
@@ -140,8 +140,9 @@ def test_phones_join_answer_and_follow_live_through_nginx(site, pg_store):
     store = Store(pg_store)
     session = store.start_session("short-25")
     card = next(a for a in session.activities if a.kind == "card")
-    # Phones name the site's public host, as they do behind the proxy.
-    phones = [httpx.Client(base_url=url, timeout=20, headers={"Host": "workshop.example.org"}) for _ in range(6)]
+    # Phones name the site's public host, as they do behind the proxy, each from an address of
+    # its own: nginx names it in X-Forwarded-For, and the per-address limits count it.
+    phones = [phone_http(url, timeout=20, headers={"Host": "workshop.example.org"}) for _ in range(6)]
     try:
         for phone in phones:
             assert phone.get("/toolkit/join", params={"code": session.code}).status_code == 200
@@ -170,6 +171,16 @@ def test_phones_join_answer_and_follow_live_through_nginx(site, pg_store):
         upstreams = {line.rsplit(" ", 1)[1] for line in (work / "access.log").read_text().splitlines()
                      if "/toolkit/api/" in line}
         assert len(upstreams) == 2, upstreams
+        # A script through nginx that drops its cookie before every join: nginx's forwarded
+        # address is the one counted, four new devices per instance, not one per request.
+        with phone_http(url, timeout=20, headers={"Host": "workshop.example.org"}) as script:
+            statuses = []
+            for _ in range(20):
+                script.cookies.clear()
+                script.cookies.set("_xsrf", "through0nginx")
+                statuses.append(script.post(f"/toolkit/api/sessions/{session.code}/join", json={},
+                                            headers={"X-XSRFToken": "through0nginx"}).status_code)
+            assert set(statuses) == {201, 429} and statuses.count(201) <= 8, statuses
     finally:
         for phone in phones:
             phone.close()

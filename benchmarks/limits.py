@@ -66,15 +66,15 @@ def before(requests) -> float:
 def after(requests) -> float:
     ctx = Context(store=None, base_url="/", answers_per_second=1e9)
     for request, _ in requests:  # every phone has found the session's code
-        ctx.codes.found(ctx.address_key(ctx.client_address(request)), CODE)
+        ctx.codes.found(ctx.address_key(ctx.client_address(request)), CODE, took=False)
     started = time.process_time()
     for i in range(ANSWERS):
         request, token = requests[i % PHONES]
         key = ctx.address_key(ctx.client_address(request))
-        ctx.codes.turn(key, CODE)
+        _, took = ctx.codes.turn(key, CODE)
         ctx.answer_limit.hit(token)
         ctx.address_answers.hit((key, CODE))
-        ctx.codes.found(key, CODE)
+        ctx.codes.found(key, CODE, took)
     return (time.process_time() - started) / ANSWERS
 
 

@@ -21,39 +21,51 @@ class Clock:
         return self.now
 
 
-def test_a_bucket_refills_and_a_reservation_queues_behind_the_last():
+def test_a_bucket_refills_and_takers_queue_behind_one_another():
     clock = Clock()
     limit = RateLimiter(30, 60, clock=clock)
     assert all(limit.hit("a") for _ in range(30)) and not limit.hit("a")
-    assert limit.reserve("a", max_wait=10) == pytest.approx(2.0)  # one every two seconds
-    assert limit.reserve("a", max_wait=10) == pytest.approx(4.0)
+    assert limit.take("a", max_wait=10) == pytest.approx(2.0)  # one every two seconds
+    assert limit.take("a", max_wait=10) == pytest.approx(4.0)
+    limit.give_back("a")
+    assert limit.take("a", max_wait=10) == pytest.approx(4.0), "given back: the same place in the queue"
+    assert limit.take("a", max_wait=3) is None, "too far off: nothing taken"
     clock.now += 60
-    assert limit.reserve("a", max_wait=10) == 0.0  # refilled; nothing reserved
-    for _ in range(100):
-        limit.spend("a")
-    assert limit.reserve("a", max_wait=1000) == pytest.approx(62.0), "debt stops at one bucket's worth"
+    assert limit.take("a", max_wait=10) == 0.0
 
 
 def test_only_misses_count_and_a_code_that_exists_is_never_refused_for_them():
     clock = Clock()
     guard = CodeGuard(30, clock=clock)
+    first = guard.turn("school", "GOODONE")
+    guard.found("school", "GOODONE", took=first[1])
     for _ in range(1000):  # the class's own code, over and over: costs nothing
-        assert guard.turn("school", "GOODONE") == 0.0
-        guard.found("school", "GOODONE")
-    for i in range(30):
-        wait = guard.turn("school", f"BAD{i:04d}")
-        assert wait == 0.0
-        guard.missed("school", wait)
+        assert guard.turn("school", "GOODONE") == (0.0, False)
+    for i in range(30):  # thirty wrong codes, all at once: each takes a miss before it is looked up
+        assert guard.turn("school", f"BAD{i:04d}") == (0.0, True)
     # Spent: new codes wait their turn (five may queue), a known one still goes straight in.
     waits = [guard.turn("school", f"NEW{i}") for i in range(7)]
-    assert waits[:5] == pytest.approx([2.0, 4.0, 6.0, 8.0, 10.0]) and waits[5:] == [None, None]
-    assert guard.turn("school", "GOODONE") == 0.0
-    assert guard.turn("elsewhere", "NEW0") == 0.0, "another address has its own budget"
+    assert [w for w, _ in waits[:5]] == pytest.approx([2.0, 4.0, 6.0, 8.0, 10.0]) and waits[5:] == [None, None]
+    assert guard.turn("school", "GOODONE") == (0.0, False)
+    assert guard.turn("elsewhere", "NEW0") == (0.0, True), "another address has its own budget"
     clock.now += 10  # the queue has drained, and no miss has come back yet
-    wait = guard.turn("school", "RIGHTCODE")  # the code on the screen, typed at last
-    assert wait == pytest.approx(2.0)
-    guard.found("school", "RIGHTCODE")
-    assert guard.turn("school", "RIGHTCODE") == 0.0
+    wait, took = guard.turn("school", "RIGHTCODE")  # the code on the screen, typed at last
+    assert wait == pytest.approx(2.0) and took
+    guard.found("school", "RIGHTCODE", took)  # it exists: the miss it took is given back
+    assert guard.turn("school", "RIGHTCODE") == (0.0, False)
+    clock.now += 2
+    assert guard.turn("school", "ANOTHER") == (0.0, True), "the right code cost the address nothing"
+
+
+def test_codes_that_exist_cost_nothing_however_many_at_once():
+    clock = Clock()
+    guard = CodeGuard(30, clock=clock)
+    for round_ in range(10):  # thirty phones behind one address, each on its first look-up
+        turns = [guard.turn("nat", f"CODE{round_}") for _ in range(30)]
+        assert turns == [(0.0, True)] * 30
+        for _, took in turns:
+            guard.found("nat", f"CODE{round_}", took)
+    assert guard.turn("nat", "WRONG") == (0.0, True)
 
 
 def request(peer, headers=None, family=socket.AF_INET):

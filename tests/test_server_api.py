@@ -342,15 +342,17 @@ class TestWrongCodes:
         started = time.monotonic()
         assert (await p.get(api(session.code))).code == 200
         assert time.monotonic() - started < 3
-        # A burst of new wrong codes: five may wait their turn, the rest are told to wait at once,
-        # and the code this address has found is never held back meanwhile.
+        # A burst of new wrong codes: beyond the few misses the last seconds refilled, five may
+        # wait their turn, the rest are told to wait at once, and the code this address has found
+        # is never held back meanwhile.
         burst = [asyncio.ensure_future(p.get(api(next(wrong)))) for _ in range(10)]
         started = time.monotonic()
         for _ in range(3):
             assert (await p.get(api(session.code))).code == 200
         assert time.monotonic() - started < 0.4, "the known code went straight through"
         done = await asyncio.gather(*burst)
-        assert sorted(r.code for r in done) == [404] * 5 + [429] * 5
+        codes = sorted(r.code for r in done)  # (the few misses the last seconds refilled go at once)
+        assert set(codes) == {404, 429} and 5 <= codes.count(404) <= 9, codes
         limited = next(r for r in done if r.code == 429)
         assert "wait a minute" in assert_error(limited, 429, "too_many_requests")["message"]
         # Another phone (another address) was never slowed.

@@ -119,21 +119,21 @@ class StudentMixin:
         a code that exists is never refused for earlier misses (see ``CodeGuard``)."""
         key = self.address_key()
         guard = self.ctx.codes
-        wait = guard.turn(key, code)
-        if wait is None:
+        turn = guard.turn(key, code)
+        if turn is None:
             raise TooManyRequests("too many wrong join codes from this network: wait a minute, then check "
                                   "the code on the screen")
+        wait, took = turn
         if wait:
             await asyncio.sleep(wait)
         try:
             result = await call()
         except NotFound:
-            guard.missed(key, wait)
-            raise
+            raise  # a miss: the turn it took stays spent
         except (Conflict, Invalid):
-            guard.found(key, code)  # the session exists; the request did not fit it
+            guard.found(key, code, took)  # the session exists; the request did not fit it
             raise
-        guard.found(key, code)
+        guard.found(key, code, took)
         return result
 
     def admit_device(self, code: str):

@@ -59,26 +59,23 @@ class RateLimiter:
             self._store(key, tokens - 1, now)
             return True
 
-    def spend(self, key, *, floor: float | None = None) -> None:
-        """Spend one event for ``key`` even when none is left, going into debt down to
-        ``floor`` (default: one full bucket's worth)."""
-        floor = -self.rate if floor is None else floor
+    def take(self, key, max_wait: float) -> float | None:
+        """Take one event for ``key``: now (0 is returned) when one is left, else the next one
+        to come, returning the seconds until it is due; None, taking nothing, when that is
+        more than ``max_wait`` away. Waiting takers queue behind one another."""
         with self._lock:
             tokens, now = self._refill(key)
-            self._store(key, max(tokens - 1, floor), now)
-
-    def reserve(self, key, max_wait: float) -> float | None:
-        """0 when ``key`` has an event left (nothing is spent); otherwise reserve the next
-        event and return the seconds until it is due, or None when that is over ``max_wait``."""
-        with self._lock:
-            tokens, now = self._refill(key)
-            if tokens >= 1:
-                return 0.0
-            wait = (1 - tokens) * self.per / self.rate
+            wait = 0.0 if tokens >= 1 else (1 - tokens) * self.per / self.rate
             if wait > max_wait:
                 return None
             self._store(key, tokens - 1, now)
             return wait
+
+    def give_back(self, key) -> None:
+        """Return an event taken for ``key`` that turned out not to count."""
+        with self._lock:
+            tokens, now = self._refill(key)
+            self._store(key, min(self.rate, tokens + 1), now)
 
     def _store(self, key, tokens: float, now: float) -> None:
         self._buckets[key] = (tokens, now)
@@ -121,19 +118,20 @@ class CodeGuard:
     def knows(self, key: str, code: str) -> bool:
         return code in self._found.get(key, ())
 
-    def turn(self, key: str, code: str) -> float | None:
-        """Seconds this look-up must wait (0: none; a turn is then reserved and spent), or
-        None when the address has more queued than ``max_wait``."""
+    def turn(self, key: str, code: str) -> tuple[float, bool] | None:
+        """(seconds this look-up must wait first, whether it took a miss), or None when the
+        address has ``queue`` codes waiting already. A code the address has not found takes
+        one of its misses now, given back by ``found`` if the code exists: concurrent
+        look-ups can then never spend more than the budget and the queue between them."""
         if self.knows(key, code):
-            return 0.0
-        return self.misses.reserve(key, self.max_wait)
+            return 0.0, False
+        wait = self.misses.take(key, self.max_wait)
+        return None if wait is None else (wait, True)
 
-    def missed(self, key: str, waited: float) -> None:
-        # A look-up that waited its turn has paid for itself already.
-        if not waited:
-            self.misses.spend(key)
-
-    def found(self, key: str, code: str) -> None:
+    def found(self, key: str, code: str, took: bool) -> None:
+        """The code exists: the look-up was not a miss. Remember it for this address."""
+        if took:
+            self.misses.give_back(key)
         codes = self._found.get(key, ())
         if code in codes:
             return

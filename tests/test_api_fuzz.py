@@ -61,14 +61,16 @@ def target(tmp_path_factory):
     """A served toolkit with a session on its first card, voting open, and the schema it serves."""
     server = start_server(tmp_path_factory.mktemp("fuzz"), args=UNLIMITED)
     store = Store(server.db_url)
-    session = store.start_session("lesson-50")
-    while session.current_activity is None or session.current_activity.kind != "card":
-        session.next()
-    session.open_voting()
-    schema = openapi.from_url(server.url("toolkit/api/openapi.json"))
-    yield server, store, session, schema
-    store.close()
-    server.stop()
+    try:
+        session = store.start_session("lesson-50")
+        while session.current_activity is None or session.current_activity.kind != "card":
+            session.next()
+        session.open_voting()
+        schema = openapi.from_url(server.url("toolkit/api/openapi.json"))
+        yield server, store, session, schema
+    finally:  # the server stops whatever happened, or it outlives the test run
+        store.close()
+        server.stop()
 
 
 XSRF = "fuzz0xsrf0token0of0the0page"

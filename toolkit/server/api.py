@@ -41,8 +41,12 @@ class SessionState(StudentAPIHandler):
         unknown = sorted(set(self.request.query_arguments) - {"activity"})
         if unknown:
             raise BadRequest(f"unknown query parameter {unknown[0]!r} (expected activity)")
-        activity = self.get_argument("activity", "")
-        if len(activity) > 80 or not activity.isprintable():
+        # As sent (tornado's get_argument would strip it and blank its control characters, so a
+        # value the document refuses could pass): any text but a NUL, which no database can look
+        # up, and at most 80 characters; an id the session lacks simply has no answers.
+        raw = self.request.query_arguments.get("activity", [b""])[-1]
+        activity = self.decode_argument(raw, name="activity")
+        if len(activity) > 80 or "\x00" in activity:
             raise BadRequest("'activity' is the id of one of this session's activities")
         code = normalise(code)
         _, state = await self.lookup(code)
@@ -81,6 +85,8 @@ class Responses(BodyMixin, StudentAPIHandler):
             raise BadRequest("a multiple-choice 'value' is a list of option ids")
         if item is not None and not isinstance(item, str):
             raise BadRequest("'item' is the id of the card being sorted")
+        if isinstance(seq, float) and seq.is_integer():
+            seq = int(seq)  # 484.0 is JSON's 484 too
         if seq is not None and (isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= SEQ_MAX):
             raise BadRequest(f"'seq' is the tap's number, a whole number from 0 to {SEQ_MAX}")
         token = self.device_token(create=True)

@@ -12,7 +12,6 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
 import pytest
 
 from support.phones import choice, items_of, phone_async_http, states, to_answer

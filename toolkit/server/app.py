@@ -25,7 +25,7 @@ from traitlets.config import Config
 from .. import config
 from ..dashboards import template
 from . import connections, routes, staff
-from .base import is_private, keep_addresses_out_of, private_log_function
+from .quietlog import is_private, keep_addresses_out_of, private_log_function
 from .context import Context
 
 MB = 1024 * 1024

@@ -2,10 +2,10 @@
 and the one error shape.
 
 A device is known only by a random token in the ``toolkit_device`` cookie. These
-handlers' own log lines name no address (the server's request log: ``quietlog``). Bodies are held only
-up to ``BODY_LIMIT`` bytes (a larger declared length is refused before the body is read);
-the XSRF check runs once the small body is in, because a form post without JavaScript
-carries its ``_xsrf`` field there.
+handlers' own log lines name no address (the server's request log: ``quietlog``). Bodies
+are held only up to ``BODY_LIMIT`` bytes (a larger declared length is refused before the
+body is read); the XSRF check runs once the small body is in, because a form post without
+JavaScript carries its ``_xsrf`` field there.
 """
 
 from __future__ import annotations

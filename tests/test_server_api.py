@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from support.server import Phone
+from support.server import Phone, toolkit_server_config
 from support.server_app import jp_server_config, session, store  # noqa: F401 (fixtures)
 from toolkit.content import Programme
 

@@ -58,7 +58,7 @@ def test_jupyter_config_wins_over_the_environment_which_wins_over_the_default(jp
     (app,) = jp_serverapp.extension_manager.extension_apps["toolkit"]
     context = app.context
     assert context.answer_limit.rate == 3.0  # Jupyter config
-    assert context.lookup_limit.rate == 7.0  # environment
+    assert context.codes.misses.rate == 7.0  # environment
     assert context.question_limit.rate == 2.0  # Jupyter config over the environment
     assert app.setting("db_url") == sqlite_url and app.store.url == sqlite_url
     assert app.watch_interval == 0.05 and context.watcher.interval == 0.05

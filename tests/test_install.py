@@ -47,7 +47,13 @@ def installed(tmp_path_factory):
         str(source))
     [wheel] = (work / "dist").glob("workshop_toolkit-*.whl")
     prefix = work / "prefix"
-    run(sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--prefix", str(prefix), str(wheel))
+    # --ignore-installed: without it pip removes the toolkit installed in this environment (the
+    # editable install the rest of the suite and the dashboards' kernels import) before
+    # installing into the prefix.
+    before = _installed_here()
+    run(sys.executable, "-m", "pip", "install", "--no-deps", "--ignore-installed", "-q", "--prefix", str(prefix),
+        str(wheel))
+    assert _installed_here() == before, "installing into a prefix changed this environment's toolkit"
     purelib = sysconfig.get_path("purelib", vars={"base": str(prefix), "platbase": str(prefix)})
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TOOLKIT_", "JUPYTER"))}
     env.update({
@@ -61,6 +67,13 @@ def installed(tmp_path_factory):
     found = run(sys.executable, "-c", "import toolkit; print(toolkit.__file__)", env=env, cwd=work).stdout
     assert found.strip().startswith(purelib), f"the installed wheel is imported, not {found}"
     return wheel, env, work
+
+
+def _installed_here() -> str | None:
+    """Where this environment's own installed toolkit lives, read by a fresh interpreter."""
+    found = subprocess.run([sys.executable, "-m", "pip", "show", "-f", "workshop-toolkit"], capture_output=True,
+                           text=True, timeout=60, cwd="/")
+    return found.stdout if found.returncode == 0 else None
 
 
 def jupyter_server(env: dict, folder: Path, log: Path) -> tuple[subprocess.Popen, str]:

@@ -289,9 +289,21 @@ def _use_wal(engine: Engine) -> None:
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
-        mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode.lower() != "wal":
-            cur.execute("PRAGMA journal_mode = WAL")
+        # Switching needs the file to itself, and SQLite answers "database is locked" at once,
+        # without waiting out busy_timeout, while another process is opening or switching the
+        # same new file (seen with several servers started together): try again, for as long
+        # as busy_timeout would have waited.
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
+                if mode.lower() != "wal":
+                    cur.execute("PRAGMA journal_mode = WAL")
+                break
+            except sqlite3.OperationalError as exc:
+                if contention(exc) != "locked" or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
         cur.close()
     finally:
         raw.close()

@@ -129,7 +129,7 @@ def test_answers_racing_the_facilitator_are_each_stored_exactly_once(store_url, 
             activity = session.open_voting().current_activity.id
             opened = session.updated_at
             crowd.signals.voting.set()
-            crowd.wait_for_answers(answered + 40)
+            crowd.wait_for_answers(answered + 20)
             ends[turn % len(ends)]()  # the phones keep sending until after this returns
             windows[activity].append((opened, session.updated_at))
             crowd.signals.voting.clear()

@@ -9,6 +9,7 @@ asks for the hub's login, and answers only the facilitator who owns the server.
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 import os
 import secrets
 import shutil
@@ -203,6 +204,16 @@ def test_staff_surfaces_ask_for_the_hub_login_and_answer_only_their_owner(hub, f
 def test_the_facilitator_runs_a_session_from_the_console_in_chromium(hub, facilitator_server, browser, artifacts):
     url, db_url, _ = hub
     context = browser.new_context(viewport={"width": 1280, "height": 720})
+    # The toolkit's offline page in a single-user server too: nothing asked of another host.
+    hub_host, elsewhere = urlsplit(url).netloc, []
+
+    def only_the_hub(route):
+        if urlsplit(route.request.url).netloc == hub_host or route.request.url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+    context.route("**/*", only_the_hub)
     page = context.new_page()
     page.goto(f"{url}/hub/login")
     page.locator("#username_input").fill("facilitator")
@@ -226,6 +237,7 @@ def test_the_facilitator_runs_a_session_from_the_console_in_chromium(hub, facili
     expect(phone.locator("main")).to_have_attribute("data-screen", "lobby")
     expect(page.locator(".tk-lobby [data-joined]")).to_have_attribute("data-joined", "1", timeout=20_000)
     page.screenshot(path=str(artifacts / "jupyterhub-console-lobby.png"))
+    assert elsewhere == [], f"the console asked other hosts: {elsewhere}"
     phone.screenshot(path=str(artifacts / "jupyterhub-phone-lobby.png"))
     store = Store(db_url)
     assert store.find_session(code).status == "lobby"

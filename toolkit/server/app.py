@@ -112,11 +112,25 @@ class ToolkitApp(ExtensionApp):
         original = self.settings.get("log_function") or self.serverapp.web_app.settings["log_function"]
         self.settings["log_function"] = private_log_function(original, self.context.prefix)
         keep_addresses_out_of(self.serverapp.log, self.log)
+        self.use_offline_template()
         remote_staff = self.setting("remote_staff")
         staff.guard(self.serverapp, remote_staff=remote_staff, join_url=lambda: self.context.join_url)
         self.log.info("toolkit: store %r; students join at %s; staff pages answer %s", self.store,
                       self.context.join_url or self.context.page_url,
                       "other machines too (remote_staff)" if remote_staff else "this computer only")
+
+    def use_offline_template(self) -> None:
+        """Give the dashboards the toolkit's Voilà page, which loads nothing from another host
+        (Voilà's lab page asks CDNs for Font Awesome and MathJax: a school network that drops
+        outside traffic stalls the console), wherever the toolkit is loaded: ``toolkit serve``
+        or a JupyterHub single-user server. A template set in Jupyter's configuration stands.
+
+        Extensions load in name order, so Voilà reads this after the toolkit has set it.
+        """
+        voila = self.serverapp.config.VoilaConfiguration
+        if "template" not in voila:
+            template.expose()
+            voila.template = template.NAME
 
     def initialize_handlers(self):
         self.handlers.extend(routes.handlers(self.context))
@@ -236,10 +250,6 @@ def serve_config(*, host: str, port: int, db_url: str | None, open_browser: bool
     c.MappingKernelManager.cull_connected = False
     c.MappingKernelManager.cull_busy = False
     c.VoilaConfiguration.show_tracebacks = False
-    # The toolkit's page loads nothing from another host (Voila's lab page asks CDNs for
-    # Font Awesome and MathJax): a school network that drops outside traffic stalls the console.
-    template.expose()
-    c.VoilaConfiguration.template = template.NAME
     # FigureWidget is an anywidget now; plotly's lab extension only adds megabytes to each page.
     c.VoilaConfiguration.extension_denylist = ["jupyterlab-plotly"]
     # Voila's voila/files/ route is a plain tornado file handler that Jupyter's login does not

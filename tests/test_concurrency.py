@@ -112,12 +112,13 @@ def _item_of(session, activity_id: str) -> str:
 
 
 def test_answers_racing_the_facilitator_are_each_stored_exactly_once(store_url, programme):
-    """4 processes x 200 answers while voting is opened and closed 20 times."""
+    """4 processes x 200 answers while voting is opened and closed 20 times: two of them
+    one answer at a time, two through group commit (eight at once, as a hall's server)."""
     store = Store(store_url)
     session = store.start_session(programme)
     votable = [a.index for a in session.activities if a.votes]
-    plans = [Plan(store_url, session.code, n, target=200, tokens=[f"w{n}-d{i}" for i in range(6)])
-             for n in range(WORKERS)]
+    plans = [Plan(store_url, session.code, n, target=200, tokens=[f"w{n}-d{i}" for i in range(6)],
+                  group=8 if n % 2 else 1) for n in range(WORKERS)]
     turn, windows = 0, defaultdict(list)
     with Crowd(plans) as crowd:
         ends = [session.close_voting, session.reveal, session.next]
@@ -162,14 +163,16 @@ def test_answers_racing_the_facilitator_are_each_stored_exactly_once(store_url, 
 
 def test_one_phone_answering_through_several_processes_at_once_is_one_respondent(store_url, programme):
     """4 processes send the same 40 devices' answers in the same order, so every device's
-    first answer (and its joining) arrives four times at once."""
+    first answer (and its joining) arrives four times at once; two of them through group
+    commit, where a device joins in the batch's own transaction."""
     store = Store(store_url)
     session = store.start_session(programme)
     card = next(a for a in session.activities if a.kind == "card")
     session.go_to(card.index)
     session.open_voting()
     tokens = [f"phone-{i}" for i in range(40)]
-    plans = [Plan(store_url, session.code, n, target=80, tokens=tokens, in_order=True) for n in range(WORKERS)]
+    plans = [Plan(store_url, session.code, n, target=80, tokens=tokens, in_order=True, group=8 if n % 2 else 1)
+             for n in range(WORKERS)]
     with Crowd(plans) as crowd:
         crowd.signals.voting.set()
         acks = crowd.collect()

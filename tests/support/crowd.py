@@ -8,6 +8,7 @@ recorded comes back, so the test can look for each answer in the database.
 from __future__ import annotations
 
 import random
+import threading
 import traceback
 from dataclasses import dataclass
 
@@ -22,6 +23,9 @@ class Plan:
     target: int
     tokens: list[str]
     in_order: bool = False
+    # Above 1: answers go in groups of this many at once through the server's write path
+    # (``Store.queue_response``, group commit), each group awaited before the next.
+    group: int = 1
 
 
 @dataclass
@@ -69,15 +73,23 @@ def answer_while_open(plan: Plan, signals: Signals) -> None:
                 value, stored = chosen, ",".join(o for o in options if o in chosen)
             else:
                 value = stored = rng.choice(options)
-            try:
-                new = store.record_response(plan.code, token, activity["id"], value, item=item)
-            except Conflict:
-                refused += 1  # voting closed or the screen moved on: the phone would say so
-                continue
-            acks.append((token, activity["id"], item, stored, new))
-            with signals.progressed:
-                signals.progress.value += 1
-                signals.progressed.notify_all()
+            sends = [(token, activity["id"], item, value, stored)]
+            if plan.group > 1:  # more of the same screen, the same device's answers among them
+                sends += [(rng.choice(plan.tokens) if rng.random() < 0.7 else token, activity["id"],
+                           rng.choice(activity["cards"])["id"] if item else None, v, v)
+                          for v in rng.choices(options, k=min(plan.group, plan.target - len(acks)) - 1)
+                          if activity.get("type") != "multiple"]
+            outcomes = _send(store, plan, sends)
+            for (token, act, item, _, stored), (new, error) in zip(sends, outcomes):
+                if isinstance(error, Conflict):
+                    refused += 1  # voting closed or the screen moved on: the phone would say so
+                    continue
+                if error is not None:
+                    raise error
+                acks.append((token, act, item, stored, new))
+                with signals.progressed:
+                    signals.progress.value += 1
+                    signals.progressed.notify_all()
         store.close()
     except BaseException:  # noqa: BLE001 - reported to the test, which fails on it
         errors.append(traceback.format_exc())
@@ -86,3 +98,28 @@ def answer_while_open(plan: Plan, signals: Signals) -> None:
         with signals.progressed:
             signals.finished.value += 1
             signals.progressed.notify_all()
+
+
+def _send(store, plan: Plan, sends: list[tuple]) -> list[tuple]:
+    """Record ``sends`` (token, activity, item, value, stored): [(new, error)] in order."""
+    if plan.group <= 1:
+        out = []
+        for token, act, item, value, _ in sends:
+            try:
+                out.append((store.record_response(plan.code, token, act, value, item=item), None))
+            except Exception as exc:  # noqa: BLE001 - the caller decides
+                out.append((None, exc))
+        return out
+    out: list = [None] * len(sends)
+    left = threading.Semaphore(0)
+
+    def done_at(i):
+        def done(first, error):
+            out[i] = (first, error)
+            left.release()
+        return done
+    for i, (token, act, item, value, _) in enumerate(sends):
+        store.queue_response(plan.code, token, act, value, item, done=done_at(i))
+    for _ in sends:
+        assert left.acquire(timeout=60), "an answer was never acknowledged nor refused"
+    return out

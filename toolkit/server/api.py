@@ -94,8 +94,7 @@ class Responses(BodyMixin, StudentAPIHandler):
 
         async def record():
             self.spend_answer(code, token)
-            return await self.ctx.run(self.ctx.store.record_response, code, token, activity, value, item, seq,
-                                      admit=self.admit_device(code))
+            return await self.ctx.record(code, token, activity, value, item, seq, self.admit_device(code))
         first = await self.guarded(code, record)
         receipt = {"activity": activity, "item": item, "value": value, "changed": not first}
         if seq is not None:

@@ -8,6 +8,7 @@ import asyncio
 import gzip
 import hashlib
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -113,9 +114,21 @@ class Context:
         # The join page's address phones reach, once known (TOOLKIT_JOIN_URL, else worked out when
         # the server starts); the QR code falls back to the address the request came in on.
         self.join_url: str | None = None
+        self._acks: Acks | None = None
 
     def asset_url(self, name: str) -> str:
         return f"{self.static_url}{name}?v={self.assets[name].version}"
+
+    async def record(self, code: str, token: str, activity: str, value, item, seq, admit) -> bool:
+        """Record an answer by group commit (``Store.queue_response``): True when it is the
+        device's first for the item, False for a change; returns only once it is committed."""
+        loop = asyncio.get_running_loop()
+        acks = self._acks
+        if acks is None or acks.loop is not loop:
+            acks = self._acks = Acks(loop)
+        future = loop.create_future()
+        self.store.queue_response(code, token, activity, value, item, seq, admit, done=acks.done_for(future))
+        return await future
 
     async def run(self, fn, *args, **kwargs):
         """Run a blocking store call on the store's threads, off the event loop."""
@@ -125,3 +138,36 @@ class Context:
     async def close(self) -> None:
         await self.watcher.stop()
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+class Acks:
+    """Hands answers' outcomes from the store's writer thread to the event loop: one wake-up
+    of the loop per batch written, not one per answer."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self._ready: list = []
+        self._lock = threading.Lock()
+
+    def done_for(self, future: asyncio.Future):
+        def done(first, error) -> None:
+            with self._lock:
+                self._ready.append((future, first, error))
+                wake = len(self._ready) == 1
+            if wake:
+                try:
+                    self.loop.call_soon_threadsafe(self._deliver)
+                except RuntimeError:  # the loop has closed: nobody is waiting any more
+                    pass
+        return done
+
+    def _deliver(self) -> None:
+        with self._lock:
+            ready, self._ready = self._ready, []
+        for future, first, error in ready:
+            if future.done():
+                continue
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(first)

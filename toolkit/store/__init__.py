@@ -24,7 +24,7 @@ from ..content.library import find_help
 from ..content.models import Plan
 from ..content.vocab import GROUP_LABELS
 from ..errors import Conflict, Invalid, NotFound, StoreError
-from . import answers, bulk, bundles
+from . import answers, batch, bulk, bundles
 from .codes import new_code, normalise
 from .engine import make_engine, prepare, reading, verify
 from .schema import questions, responses, sessions, snapshots
@@ -53,8 +53,11 @@ class Store:
             raise
         self._programmes: OrderedDict[str, Programme] = OrderedDict()
         self._lock = threading.Lock()
+        self._answers: batch.AnswerQueue | None = None
 
     def close(self) -> None:
+        if self._answers is not None:
+            self._answers.close()  # what is waiting is written first
         self.engine.dispose()
 
     def verify(self) -> None:
@@ -195,6 +198,23 @@ class Store:
         With ``seq`` (the page's number for the tap) a late answer cannot overwrite a later one.
         A device not yet in the session joins first (``admit`` as for ``join``)."""
         return answers.record(self.engine, self.programme, code, token, activity, value, item, seq, admit)
+
+    def queue_response(self, code: str, token: str, activity: str, value, item: str | None = None,
+                       seq: int | None = None, admit=None, *, done) -> None:
+        """``record_response`` by group commit (``batch.AnswerQueue``): returns at once, and
+        ``done(first, error)`` is called from the writer's thread once the answer is committed
+        (``first`` as ``record_response`` returns it) or refused (``error``, what
+        ``record_response`` would have raised). What the server's answer handler uses."""
+        answers.need_token(token)
+        with self._lock:
+            if self._answers is None:
+                self._answers = batch.AnswerQueue(self.engine, self.programme)
+        self._answers.put(batch.Pending(code, token, activity, value, item, seq, admit, done))
+
+    @property
+    def answer_batches(self) -> int:
+        """How many transactions of queued answers were written (0 before the first)."""
+        return self._answers.batches if self._answers is not None else 0
 
     def my_answers(self, code: str, token: str, activity: str) -> dict[str, str]:
         return answers.mine(self.engine, code, token, activity)

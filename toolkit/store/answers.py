@@ -30,7 +30,7 @@ def token_hash(session_id: str, token: str) -> str:
     return hashlib.sha256(f"{session_id}:{token}".encode()).hexdigest()
 
 
-def _need_token(token) -> None:
+def need_token(token) -> None:
     # Without this every device sending no cookie would share one respondent number.
     if not isinstance(token, str) or not token.strip():
         raise BadRequest("no device token: reload the page to get one")
@@ -48,7 +48,8 @@ _EXISTING = select(responses.c.id).where(
     responses.c.item_id == bindparam("item_id"), responses.c.respondent == bindparam("respondent"))
 _NUMBER_TAKEN = select(devices.c.respondent).where(devices.c.session_id == bindparam("session_id"),
                                                    devices.c.respondent == bindparam("respondent"))
-_INSERT = insert(responses)
+INSERT = insert(responses)
+INSERT_DEVICE = insert(devices)
 _CHANGE = update(responses).where(responses.c.id == bindparam("response_id")).values(
     value=bindparam("new_value", type_=responses.c.value.type),
     updated_at=bindparam("stamp", type_=responses.c.updated_at.type))
@@ -89,7 +90,7 @@ def join(engine, code: str, token: str, admit=None) -> tuple[str, int, bool]:
 
     ``admit``, when given, is called before a device new to the session is added, inside
     the transaction; it raises to refuse it (the server's per-address limit)."""
-    _need_token(token)
+    need_token(token)
     for attempt in range(3):
         try:
             with busy_as_error(), engine.begin() as conn:
@@ -111,9 +112,9 @@ def join(engine, code: str, token: str, admit=None) -> tuple[str, int, bool]:
                                        .returning(sessions.c.respondents)).scalar()
                 if counted is None:
                     raise Conflict("this session has ended")
-                number = _free_number(conn, row.id)
-                conn.execute(insert(devices).values(session_id=row.id, token_hash=token_hash(row.id, token),
-                                                    respondent=number))
+                number = free_number(conn, row.id)
+                conn.execute(INSERT_DEVICE, {"session_id": row.id, "token_hash": token_hash(row.id, token),
+                                             "respondent": number})
                 return row.id, number, True
         except IntegrityError:
             # The same device joined twice at once; the other request registered it.
@@ -122,7 +123,7 @@ def join(engine, code: str, token: str, admit=None) -> tuple[str, int, bool]:
     raise AssertionError("unreachable")
 
 
-def _free_number(conn, session_id: str) -> int:
+def free_number(conn, session_id: str) -> int:
     """A respondent number no device of the session holds, drawn evenly from six digits."""
     while True:
         number = RESPONDENT_LOW + secrets.randbelow(RESPONDENT_HIGH - RESPONDENT_LOW + 1)
@@ -150,7 +151,7 @@ def record(engine, programme_for, code: str, token: str, activity_id: str, value
     the stored one is refused (``Stale``) and changes nothing; without it the answer always
     replaces.
     """
-    _need_token(token)
+    need_token(token)
     for attempt in range(4):
         try:
             return _record_once(engine, programme_for, code, token, str(activity_id), value, item, seq)
@@ -191,20 +192,26 @@ def _record_once(engine, programme_for, code, token, activity_id, value, item, s
                                             "respondent": respondent}).scalar()
         stamp = to_the_minute(now())
         if existing is None:
-            conn.execute(_INSERT, {"session_id": row.id, "activity_id": activity.id, "item_id": item_id,
+            conn.execute(INSERT, {"session_id": row.id, "activity_id": activity.id, "item_id": item_id,
                                    "phase": activity.phase, "respondent": respondent, "value": stored,
                                    "created_at": stamp, "updated_at": stamp, "seq": seq})
             return True
-        if seq is None:
-            conn.execute(_CHANGE, {"response_id": existing, "new_value": stored, "stamp": stamp})
-            return False
-        changed = conn.execute(_CHANGE_IN_ORDER, {"response_id": existing, "new_value": stored, "stamp": stamp,
-                                                  "at_least": seq, "new_seq": seq}).rowcount
-        if not changed:
-            later = conn.execute(_STORED_SEQ, {"response_id": existing}).scalar()
-            raise Stale(f"this device already sent a later answer (seq {later}) for this; send seq {later + 1} or "
-                        "higher to change it", seq=later)
+        change(conn, existing, stored, seq, stamp)
         return False
+
+
+def change(conn, response_id: int, stored: str, seq: int | None, stamp) -> None:
+    """Change a stored answer; with ``seq``, only if the stored one is not numbered higher
+    (else ``Stale``, and nothing changes)."""
+    if seq is None:
+        conn.execute(_CHANGE, {"response_id": response_id, "new_value": stored, "stamp": stamp})
+        return
+    changed = conn.execute(_CHANGE_IN_ORDER, {"response_id": response_id, "new_value": stored, "stamp": stamp,
+                                              "at_least": seq, "new_seq": seq}).rowcount
+    if not changed:
+        later = conn.execute(_STORED_SEQ, {"response_id": response_id}).scalar()
+        raise Stale(f"this device already sent a later answer (seq {later}) for this; send seq {later + 1} or "
+                    "higher to change it", seq=later)
 
 
 def mine(engine, code: str, token: str, activity_id: str) -> dict[str, str]:

@@ -1,0 +1,204 @@
+"""Group commit (``Store.queue_response``): a hall's answers written many to a transaction,
+each acknowledged only once committed, with the same outcomes as one at a time; on a
+SQLite file and on PostgreSQL. Several processes and a killed server: test_concurrency.py
+and test_crash_recovery.py (whose phones go through the server's queue)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import select
+
+from toolkit.content import Programme
+from toolkit.errors import Conflict, Stale, TooManyRequests
+from toolkit.store import Store, batch
+from toolkit.store.engine import reading
+from toolkit.store.schema import responses
+
+
+class Outcomes:
+    """What each queued answer was told, in the order they were queued."""
+
+    def __init__(self):
+        self.got: dict[int, tuple] = {}
+        self._all = threading.Condition()
+
+    def done_for(self, n: int):
+        def done(first, error):
+            with self._all:
+                self.got[n] = (first, error)
+                self._all.notify_all()
+        return done
+
+    def wait(self, count: int) -> list[tuple]:
+        with self._all:
+            assert self._all.wait_for(lambda: len(self.got) >= count, timeout=30), f"{len(self.got)} of {count}"
+        return [self.got[n] for n in range(count)]
+
+
+def queue_all(store, code, answers, admit=None) -> list[tuple]:
+    """Queue (token, activity, value, item, seq) answers while the writer is held, so they
+    are written together; their outcomes in order."""
+    out = Outcomes()
+    with hold_writer(store):
+        for n, (token, activity, value, item, seq) in enumerate(answers):
+            store.queue_response(code, token, activity, value, item, seq, admit, done=out.done_for(n))
+    return out.wait(len(answers))
+
+
+class hold_writer:
+    """Keep the writer from taking a batch until the block ends: it waits for the queue's
+    lock (a re-entrant one, so this thread can still queue answers)."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def __enter__(self):
+        queue = self.store._answers
+        if queue is None:
+            self.store._answers = queue = batch.AnswerQueue(self.store.engine, self.store.programme)
+        self.cond = queue._cond
+        self.cond.acquire()
+
+    def __exit__(self, *exc):
+        self.cond.release()
+
+
+def rows_of(store, session_id):
+    with reading(store.engine) as conn:
+        return conn.execute(select(responses.c.item_id, responses.c.respondent, responses.c.value, responses.c.seq)
+                            .where(responses.c.session_id == session_id)).all()
+
+
+def open_card(store, programme):
+    session = store.start_session(programme)
+    card = next(a for a in session.activities if a.kind == "card")
+    session.go_to(card.index)
+    session.open_voting()
+    return session, card
+
+
+def test_a_burst_is_one_transaction_with_each_answer_told_what_happened(store, programme):
+    session, card = open_card(store, programme)
+    before = store.answer_batches
+    phones = [f"phone-{i}" for i in range(60)]
+    sends = [(t, card.id, "healthy", None, 1) for t in phones]
+    sends += [(phones[0], card.id, "warning", None, 2),     # a change, in the same batch as its first
+              (phones[1], card.id, "warning", None, 0),     # numbered below the one held: the later tap stays
+              (phones[2], "no-such-activity", "healthy", None, None),
+              (phones[3], card.id, "not-an-option", None, None)]
+    got = queue_all(store, session.code, sends)
+    assert store.answer_batches - before == 1, "one transaction for the whole burst"
+    assert [g[0] for g in got[:60]] == [True] * 60
+    assert got[60] == (False, None)
+    assert isinstance(got[61][1], Stale) and got[61][1].seq == 1
+    assert got[62][1].status == 422 and got[63][1].status == 422
+    rows = rows_of(store, session.id)
+    assert len(rows) == 60 and len({r.respondent for r in rows}) == 60, "one row and one number per phone"
+    values = {store.my_answers(session.code, t, card.id)[card.items[0]] for t in phones[1:]}
+    assert values == {"healthy"}
+    assert store.my_answers(session.code, phones[0], card.id) == {card.items[0]: "warning"}
+    assert session.refresh().respondents == 60, "each phone joined with its first answer"
+
+    # A second burst changes them all: 200s, one row each still.
+    got = queue_all(store, session.code, [(t, card.id, "warning", None, 3) for t in phones])
+    assert got == [(False, None)] * 60
+    assert len(rows_of(store, session.id)) == 60
+
+
+def test_one_refusal_costs_no_other_answer(store, programme):
+    session, card = open_card(store, programme)
+    refused = {"new-2"}
+
+    def admit_for(token):
+        def admit():
+            if token in refused:
+                raise TooManyRequests("too many new devices")
+        return admit
+    out = Outcomes()
+    with hold_writer(store):
+        for n, token in enumerate(["new-1", "new-2", "new-3"]):
+            store.queue_response(session.code, token, card.id, "healthy", admit=admit_for(token),
+                                 done=out.done_for(n))
+    got = out.wait(3)
+    assert got[0] == (True, None) and got[2] == (True, None)
+    assert isinstance(got[1][1], TooManyRequests)
+    assert session.refresh().respondents == 2
+
+    session.close_voting()
+    got = queue_all(store, session.code, [("new-1", card.id, "warning", None, None)])
+    assert isinstance(got[0][1], Conflict), "voting closed: refused, nothing changed"
+    assert store.my_answers(session.code, "new-1", card.id) == {card.items[0]: "healthy"}
+
+
+def test_a_batch_the_database_refuses_is_written_one_by_one(store, programme, monkeypatch):
+    """Whatever undoes the batch's transaction (a lock timeout, a deadlock, another server's
+    insert of the same answer), each answer is written again on its own: none lost, none
+    doubled, each new device admitted once."""
+    session, card = open_card(store, programme)
+    real = batch._write_session
+    calls = []
+
+    def fails_once(*args):
+        calls.append(1)
+        found = real(*args)  # every answer written in the transaction...
+        if len(calls) == 1:
+            raise RuntimeError("the database undid the transaction")  # ...which never commits
+        return found
+    monkeypatch.setattr(batch, "_write_session", fails_once)
+    admitted = []
+    tokens = [f"p{i}" for i in range(10)]
+    out = Outcomes()
+    with hold_writer(store):
+        for n, token in enumerate(tokens):
+            store.queue_response(session.code, token, card.id, "healthy", admit=lambda t=token: admitted.append(t),
+                                 done=out.done_for(n))
+    assert out.wait(10) == [(True, None)] * 10
+    assert sorted(admitted) == sorted(tokens)
+    rows = rows_of(store, session.id)
+    assert len(rows) == 10 and session.refresh().respondents == 10
+
+
+def test_close_writes_what_is_waiting(store_url, programme):
+    store = Store(store_url)
+    session, card = open_card(store, programme)
+    out = Outcomes()
+    with hold_writer(store):
+        for n in range(25):
+            store.queue_response(session.code, f"phone-{n}", card.id, "healthy", done=out.done_for(n))
+    store.close()
+    assert out.wait(25) == [(True, None)] * 25
+    again = Store(store_url)
+    assert len(rows_of(again, session.id)) == 25
+    again.close()
+
+
+def live_results(programme) -> Programme:
+    snapshot = programme.snapshot()
+    snapshot["plan"] = {**snapshot["plan"], "settings": {**snapshot["plan"]["settings"], "show_results_live": True}}
+    return Programme.from_snapshot(snapshot)
+
+
+def test_answers_move_the_version_only_where_results_are_live(store, programme, monkeypatch):
+    monkeypatch.setattr(batch, "BUMP_EVERY", 0.2)
+    for shown, plan in ((True, live_results(programme)), (False, programme)):
+        session, card = open_card(store, plan)
+        version = session.refresh().version
+        t0 = time.monotonic()
+        queue_all(store, session.code, [(f"p{i}", card.id, "healthy", None, None) for i in range(5)])
+        deadline = time.monotonic() + 2
+        while session.refresh().version == version and time.monotonic() < deadline:
+            time.sleep(0.02)
+        moved = session.version != version
+        assert moved is shown, (shown, session.version, version)
+        if shown:
+            assert time.monotonic() - t0 < 1.0
+            assert store.public_state(session.code)["results"] == {"healthy": 5}
+            # A burst moves it once per interval, not once per answer.
+            version = session.version
+            for burst in range(3):
+                queue_all(store, session.code, [(f"q{burst}-{i}", card.id, "warning", None, None) for i in range(5)])
+            time.sleep(0.5)
+            assert 1 <= session.refresh().version - version <= 3
+            assert store.public_state(session.code)["results"] == {"healthy": 5, "warning": 15}

@@ -114,7 +114,7 @@ def save(name: str, data: dict) -> Path:
 # -- a served toolkit ----------------------------------------------------------------
 # The tests' own (tests/support/serve.py): one way to start toolkit serve, for both.
 sys.path.insert(1, str(ROOT / "tests"))
-from support.serve import Served as Server, start_server as _start_server  # noqa: E402
+from support.serve import Served as Server, free_port, start_server as _start_server  # noqa: E402,F401
 
 
 def phone_address(n: int) -> str:

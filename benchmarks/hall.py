@@ -483,6 +483,229 @@ async def side_by_side(args, server: common.Server, db_url: str, sampler: common
     }
 
 
+# -- the floor: one burst of answers against toolkit serve and a bare tornado app ---------
+class BurstPhone:
+    """A phone of the burst: page, join, event stream held open; then one answer on cue."""
+
+    def __init__(self, n: int, base_url: str, code: str):
+        self.n, self.base_url, self.code = n, base_url, code
+        self.cookies: dict[str, str] = {}
+        self.state: dict | None = None
+        self.joined = asyncio.get_event_loop().create_future()
+        self.ack: tuple[float, float, int] | None = None
+        self.http = None
+
+    def _headers(self, post: bool = False) -> dict:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if post:
+            headers.update({"X-XSRFToken": self.cookies.get("_xsrf", ""), "Content-Type": "application/json"})
+        return headers
+
+    def _keep(self, response) -> None:
+        for name, morsel in response.cookies.items():
+            self.cookies[name] = morsel.value
+
+    async def run(self, start_at: float, fire: asyncio.Future) -> None:
+        import aiohttp
+        await asyncio.sleep(max(0.0, start_at - mono()))
+        connector = aiohttp.TCPConnector(limit=0, local_addr=(common.phone_address(self.n), 0))
+        timeout = aiohttp.ClientTimeout(total=None, connect=60, sock_read=None)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout,
+                                         cookie_jar=aiohttp.DummyCookieJar()) as self.http:
+            try:
+                async with self.http.get(f"{self.base_url}toolkit/join?code={self.code}") as r:
+                    await r.read()
+                    self._keep(r)
+                async with self.http.post(f"{self.base_url}toolkit/api/sessions/{self.code}/join", data=b"{}",
+                                          headers=self._headers(post=True)) as r:
+                    await r.read()
+                    self._keep(r)
+                    if r.status not in (200, 201):
+                        raise RuntimeError(f"join {r.status}")
+                stream = asyncio.ensure_future(self.listen())
+                await self.joined
+                await fire
+                await self.answer(fire.result())
+                stream.cancel()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not self.joined.done():
+                    self.joined.set_exception(exc)
+
+    async def listen(self) -> None:
+        async with self.http.get(f"{self.base_url}toolkit/api/sessions/{self.code}/events",
+                                 headers=self._headers()) as r:
+            data = None
+            async for raw in r.content:
+                line = raw.decode().rstrip("\r\n")
+                if line.startswith("data:"):
+                    data = line[5:].strip()
+                elif not line and data is not None:
+                    self.state = json.loads(data)
+                    data = None
+                    if not self.joined.done():
+                        self.joined.set_result(mono())
+
+    async def answer(self, at: float) -> None:
+        await asyncio.sleep(max(0.0, at - mono()))
+        act = self.state["activity"]
+        body = json.dumps({"activity": act["id"], "value": act["options"][self.n % len(act["options"])]["id"],
+                           "seq": 1})
+        t0 = mono()
+        try:
+            async with self.http.post(f"{self.base_url}toolkit/api/sessions/{self.code}/responses", data=body,
+                                      headers=self._headers(post=True)) as r:
+                await r.read()
+                status = r.status
+        except Exception:
+            status = 0
+        self.ack = (t0, mono(), status)
+
+
+async def burst_phones(base_url: str, code: str, n: int, sampler, log) -> dict:
+    """``n`` phones join over ``n / 100`` seconds (at least 5) and hold their streams; then all
+    answer at the same instant. Answers per second, latency, server CPU per join and answer."""
+    import psutil
+    me = psutil.Process()
+    busy0 = psutil.cpu_times()
+    fire = asyncio.get_running_loop().create_future()
+    phones = [BurstPhone(i, base_url, code) for i in range(n)]
+    t0 = mono()
+    cpu0, my0 = sampler.cpu(), sum(me.cpu_times()[:2])
+    window = max(5.0, n / 100)
+    tasks = [asyncio.ensure_future(p.run(t0 + window * i / n, fire)) for i, p in enumerate(phones)]
+    done, _ = await asyncio.wait([p.joined for p in phones], timeout=window + 120)
+    joined = [p for p in phones if p.joined.done() and p.joined.exception() is None]
+    t1 = mono()
+    cpu1, my1 = sampler.cpu(), sum(me.cpu_times()[:2])
+    await asyncio.sleep(1.0)
+    t_fire = mono() + 0.5
+    cpu2, my2 = sampler.cpu(), sum(me.cpu_times()[:2])
+    fire.set_result(t_fire)
+    deadline = mono() + 120
+    while mono() < deadline and any(p.ack is None for p in joined):
+        await asyncio.sleep(0.05)
+    t3 = mono()
+    cpu3, my3 = sampler.cpu(), sum(me.cpu_times()[:2])
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    busy1 = psutil.cpu_times()
+    acks = [p.ack for p in joined if p.ack is not None]
+    ok = [a for a in acks if a[2] in (200, 201)]
+    last = max((a[1] for a in ok), default=t_fire)
+    statuses: dict[str, int] = {}
+    for a in acks:
+        statuses[str(a[2])] = statuses.get(str(a[2]), 0) + 1
+    joins = [p.joined.result() - (t0 + window * p.n / n) for p in joined]
+    log(f"    {len(joined)}/{n} joined; {len(ok)} answers in {last - t_fire:.2f} s; statuses {statuses}")
+    return {
+        "phones": n, "joined": len(joined), "statuses": statuses,
+        "join_ms": common.summary([1000 * j for j in joins]),
+        "answers_per_s": len(ok) / (last - t_fire) if ok and last > t_fire else None,
+        "answer_ms": common.summary([1000 * (a[1] - a[0]) for a in ok]),
+        "server_cpu_ms_per_join": 1000 * (cpu1 - cpu0) / max(len(joined), 1),
+        "server_cpu_ms_per_answer": 1000 * (cpu3 - cpu2) / max(len(ok), 1),
+        "loadgen_cpu_ms_per_answer": 1000 * (my3 - my2) / max(len(ok), 1),
+        "machine": _machine_busy(busy0, busy1, t3 - t0, (cpu3 - cpu0) + (my3 - my0)),
+    }
+
+
+def start_floor(work: Path) -> tuple[subprocess.Popen, str]:
+    """The bare tornado app (``bare.py``) on a free port: (process, base URL)."""
+    port = common.free_port()
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("bare.py")), str(port)],
+                            stdout=subprocess.PIPE, cwd=work)
+    if proc.stdout.readline().strip() != b"ready":
+        proc.kill()
+        raise RuntimeError("the bare app did not start")
+    return proc, f"http://127.0.0.1:{port}/"
+
+
+def open_poll(db_url: str) -> str:
+    """A session of the hall's plan on its first poll, voting open: its code."""
+    import toolkit
+    store = toolkit.open_store(db_url)
+    session = store.start_session(PLAN, organisation="Benchmark burst")
+    while True:
+        session.next()
+        act = session.current_activity
+        if act.votes and act.kind != "sort":
+            break
+    session.open_voting()
+    store.close()
+    return session.code
+
+
+def burst_pair(args, run: int, log) -> dict:
+    """The burst against the floor and against toolkit serve, one after the other (the order
+    alternating run by run, so neither always meets the quieter minute)."""
+    out = {}
+    order = ("floor", "toolkit") if run % 2 else ("toolkit", "floor")
+    for target in order:
+        work = Path(tempfile.mkdtemp(prefix="burst-"))
+        if target == "floor":
+            proc, base = start_floor(work)
+            code, stop = "BARE42", proc.kill
+            pid = proc.pid
+        else:
+            db_url = args.db or f"sqlite:///{work / 'burst.db'}"
+            if args.db:
+                common_check_empty(db_url)
+            toolkit_open = __import__("toolkit").open_store
+            toolkit_open(db_url).close()
+            server = common.start_server(work, db_url, args=["--ToolkitApp.streams_per_address=0", *args.server_arg],
+                                         tree=args.tree)
+            code, base, pid = open_poll(db_url), server.base_url, server.process.pid
+
+            def stop(server=server, db_url=db_url):
+                server.stop()
+                if args.db:
+                    reset_pg(db_url)
+        sampler = common.ProcessSampler(pid).start()
+        try:
+            log(f"  burst {run} against {target}: {args.burst} phones")
+            out[target] = asyncio.run(burst_phones(base, code, args.burst, sampler, log))
+            out[target]["rss_mb"] = sampler.peak().get("rss_mb")
+        finally:
+            sampler.stop()
+            stop()
+    f, t = out["floor"], out["toolkit"]
+    if f["answers_per_s"] and t["answers_per_s"]:
+        out["ratio_answers_per_s"] = t["answers_per_s"] / f["answers_per_s"]
+    if f["answer_ms"]["p99"] and t["answer_ms"]["p99"]:
+        out["ratio_answer_p99"] = t["answer_ms"]["p99"] / f["answer_ms"]["p99"]
+    if f["server_cpu_ms_per_answer"] and t["server_cpu_ms_per_answer"]:
+        out["ratio_cpu_per_answer"] = t["server_cpu_ms_per_answer"] / f["server_cpu_ms_per_answer"]
+    return out
+
+
+BURST_ROWS = [  # (label, path, unit, digits)
+    ("phones joined (of the burst)", ("joined",), "", 0),
+    ("answers/s in the burst", ("answers_per_s",), "", 0),
+    ("answer p50", ("answer_ms", "p50"), " ms", 0),
+    ("answer p99", ("answer_ms", "p99"), " ms", 0),
+    ("server CPU per join (page + join + stream)", ("server_cpu_ms_per_join",), " ms", 2),
+    ("server CPU per answer", ("server_cpu_ms_per_answer",), " ms", 2),
+    ("server RSS peak", ("rss_mb",), " MB", 0),
+    ("others' CPU on the machine (% of one core)", ("machine", "others_cpu_pct_of_one_core"), " %", 0),
+]
+
+
+def burst_report(bursts: list[dict]) -> str:
+    lines = ["| burst measure | bare tornado (floor) | toolkit serve | toolkit / floor |", "| --- | --- | --- | --- |"]
+    ratios = {("answers_per_s",): "ratio_answers_per_s", ("answer_ms", "p99"): "ratio_answer_p99",
+              ("server_cpu_ms_per_answer",): "ratio_cpu_per_answer"}
+    for label, path, unit, digits in BURST_ROWS:
+        cells = [common.fmt_spread(common.spread([dig(b.get(t), path) for b in bursts]), unit, digits)
+                 for t in ("floor", "toolkit")]
+        ratio = ratios.get(path)
+        r = common.fmt_spread(common.spread([b.get(ratio) for b in bursts]), "x", 2) if ratio else ""
+        lines.append(f"| {label} | {cells[0]} | {cells[1]} | {r} |")
+    return "\n".join(lines)
+
+
 # -- one run, and the whole benchmark ---------------------------------------------------
 def one_run(args, run: int, log) -> dict:
     import toolkit
@@ -611,27 +834,35 @@ def main(argv=None) -> None:
     parser.add_argument("--tree", default=None,
                         help="serve the toolkit of another checkout (a git worktree of an older commit) for a "
                              "before/after; students, driver and reader stay as they are")
-    parser.add_argument("--quick", action="store_true", help="200 students, 1 run, 5 Voila views")
+    parser.add_argument("--burst", type=int, default=1000,
+                        help="phones holding their streams that all answer at once, against toolkit serve and "
+                             "a bare tornado app (bare.py) in the same run (0: skip)")
+    parser.add_argument("--burst-only", action="store_true", help="only the burst and its floor, not the hall")
+    parser.add_argument("--quick", action="store_true", help="200 students, 1 run, 5 Voila views, a burst of 200")
     args = parser.parse_args(argv)
     if args.quick:
         args.students, args.runs, args.voila = min(args.students, 200), 1, min(args.voila, 5)
         args.rate = min(args.rate, 100)
+        args.burst = min(args.burst, 200)
 
     def log(msg):
         print(msg, flush=True)
 
     info = common.machine()
     log(f"hall: {args.students} students, {args.rate:.0f} answers/s, {args.runs} run(s); machine {info}")
-    runs = []
+    runs, bursts = [], []
     path = None
     for i in range(1, args.runs + 1):
-        runs.append(one_run(args, i, log))
-        table = report(runs)
+        if args.burst:
+            bursts.append(burst_pair(args, i, log))
+        if not args.burst_only:
+            runs.append(one_run(args, i, log))
+        table = "\n\n".join(t for t in (report(runs) if runs else "", burst_report(bursts) if bursts else "") if t)
         # Saved after every run, so a long benchmark that fails late keeps what it measured.
         if path is not None:
             path.unlink()
         path = common.save("hall", {"label": args.label, "args": vars(args), "machine": info, "runs": runs,
-                                    "table": table})
+                                    "bursts": bursts, "table": table})
         log(table)
     print(table)
     print(f"results: {path}")

@@ -563,11 +563,29 @@ class BurstPhone:
         self.ack = (t0, mono(), status)
 
 
-async def burst_phones(base_url: str, code: str, n: int, sampler, log) -> dict:
+def database_cpu() -> float:
+    """CPU seconds of the PostgreSQL server's processes so far (the server's connections are
+    pooled, so their backends live through a burst; other users of the same PostgreSQL count
+    too, so this is an upper bound)."""
+    import psutil
+    total = 0.0
+    for proc in psutil.process_iter(["name"]):
+        if proc.info["name"] in ("postgres", "postmaster"):
+            try:
+                t = proc.cpu_times()
+                total += t.user + t.system
+            except psutil.Error:
+                pass
+    return total
+
+
+async def burst_phones(base_url: str, code: str, n: int, sampler, log, db: bool = False) -> dict:
     """``n`` phones join over ``n / 100`` seconds (at least 5) and hold their streams; then all
-    answer at the same instant. Answers per second, latency, server CPU per join and answer."""
+    answer at the same instant. Answers per second, latency, server CPU per join and answer
+    (and with ``db``, PostgreSQL's)."""
     import psutil
     me = psutil.Process()
+    db0 = database_cpu() if db else None
     busy0 = psutil.cpu_times()
     fire = asyncio.get_running_loop().create_future()
     phones = [BurstPhone(i, base_url, code) for i in range(n)]
@@ -579,15 +597,18 @@ async def burst_phones(base_url: str, code: str, n: int, sampler, log) -> dict:
     joined = [p for p in phones if p.joined.done() and p.joined.exception() is None]
     t1 = mono()
     cpu1, my1 = sampler.cpu(), sum(me.cpu_times()[:2])
+    db1 = database_cpu() if db else None
     await asyncio.sleep(1.0)
     t_fire = mono() + 0.5
     cpu2, my2 = sampler.cpu(), sum(me.cpu_times()[:2])
+    db2 = database_cpu() if db else None
     fire.set_result(t_fire)
     deadline = mono() + 120
     while mono() < deadline and any(p.ack is None for p in joined):
         await asyncio.sleep(0.05)
     t3 = mono()
     cpu3, my3 = sampler.cpu(), sum(me.cpu_times()[:2])
+    db3 = database_cpu() if db else None
     for t in tasks:
         t.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -608,7 +629,9 @@ async def burst_phones(base_url: str, code: str, n: int, sampler, log) -> dict:
         "server_cpu_ms_per_join": 1000 * (cpu1 - cpu0) / max(len(joined), 1),
         "server_cpu_ms_per_answer": 1000 * (cpu3 - cpu2) / max(len(ok), 1),
         "loadgen_cpu_ms_per_answer": 1000 * (my3 - my2) / max(len(ok), 1),
-        "machine": _machine_busy(busy0, busy1, t3 - t0, (cpu3 - cpu0) + (my3 - my0)),
+        "database_cpu_ms_per_join": 1000 * (db1 - db0) / max(len(joined), 1) if db else None,
+        "database_cpu_ms_per_answer": 1000 * (db3 - db2) / max(len(ok), 1) if db else None,
+        "machine": _machine_busy(busy0, busy1, t3 - t0, (cpu3 - cpu0) + (my3 - my0) + ((db3 - db0) if db else 0)),
     }
 
 
@@ -666,7 +689,8 @@ def burst_pair(args, run: int, log) -> dict:
         sampler = common.ProcessSampler(pid).start()
         try:
             log(f"  burst {run} against {target}: {args.burst} phones")
-            out[target] = asyncio.run(burst_phones(base, code, args.burst, sampler, log))
+            out[target] = asyncio.run(burst_phones(base, code, args.burst, sampler, log,
+                                                   db=bool(args.db) and target == "toolkit"))
             out[target]["rss_mb"] = sampler.peak().get("rss_mb")
         finally:
             sampler.stop()
@@ -689,6 +713,8 @@ BURST_ROWS = [  # (label, path, unit, digits)
     ("server CPU per join (page + join + stream)", ("server_cpu_ms_per_join",), " ms", 2),
     ("server CPU per answer", ("server_cpu_ms_per_answer",), " ms", 2),
     ("server RSS peak", ("rss_mb",), " MB", 0),
+    ("PostgreSQL CPU per join (with --db)", ("database_cpu_ms_per_join",), " ms", 2),
+    ("PostgreSQL CPU per answer (with --db)", ("database_cpu_ms_per_answer",), " ms", 2),
     ("others' CPU on the machine (% of one core)", ("machine", "others_cpu_pct_of_one_core"), " %", 0),
 ]
 

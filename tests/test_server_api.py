@@ -408,6 +408,37 @@ async def test_events_stream_the_state_as_it_changes(server_url, session, store)
             await lines.aclose()
 
 
+async def test_live_results_reach_the_phones_streams_as_answers_arrive(jp_fetch, server_url, store, programme):
+    """With ``show_results_live`` an answer moves the session's version (group commit does it,
+    at most twice a second), so a phone holding its stream sees the counts change without a
+    poll; without it, answers send nothing."""
+    import httpx
+    snapshot = copy.deepcopy(programme.snapshot())
+    snapshot["plan"]["settings"]["show_results_live"] = True
+    for live in (True, False):
+        session = store.start_session(Programme.from_snapshot(snapshot) if live else programme)
+        card = at(session, "card")
+        url = f"{server_url}toolkit/api/sessions/{session.code}/events"
+        async with httpx.AsyncClient(timeout=10) as client:
+            async with client.stream("GET", url) as response:
+                lines = response.aiter_lines()
+                [first] = await read_events(lines, 1)
+                assert first["results"] == ({} if live else None)
+                for value in ("healthy", "warning", "warning"):
+                    answer = {"activity": card.id, "value": value}
+                    assert (await phone(jp_fetch).post(api(session.code, "responses"), json=answer)).code == 201
+                if live:
+                    seen = first
+                    while seen["results"] != {"healthy": 1, "warning": 2}:
+                        [seen] = await read_events(lines, 1, timeout=5)
+                    assert seen["version"] > first["version"]
+                else:
+                    with pytest.raises(asyncio.TimeoutError):
+                        await read_events(lines, 1, timeout=1.5)  # nothing but pings, which carry no data
+                    assert session.refresh().version == first["version"]
+                await lines.aclose()
+
+
 async def test_events_for_an_unknown_code_are_refused(jp_fetch):
     assert_error(await phone(jp_fetch).get(api("ZZZZZZZ", "events")), 404, "not_found")
 

@@ -289,3 +289,37 @@ def test_the_page_rides_out_a_bad_connection(live, browser, artifacts):
     session.reveal()
     expect(page.locator("main")).to_have_attribute("data-screen", "reveal")
     context.close()
+
+
+def test_a_device_one_too_many_for_its_network_is_told_so_not_sent_again(live, browser, artifacts):
+    """An answer from a device new to the session, past its network's allowance of new devices
+    (a cleared cookie, here, after three other phones on the same network joined): the page
+    says why, as the join form would, and does not send it again and again."""
+    import httpx
+    from playwright.sync_api import expect
+    served, store, session = live
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    sent = []
+    page.on("request", lambda r: sent.append(r) if r.method == "POST" and r.url.endswith("/responses") else None)
+    page.goto(f"{served.lines['Students join at']}?code={session.code}")
+    page.get_by_role("button", name="Join").click()
+    expect(page.locator("main")).to_have_attribute("data-screen", "lobby")
+    for n in range(3):  # three more phones: the network's four new devices (the default) are spent
+        with httpx.Client(base_url=served.base_url) as phone:
+            xsrf = f"devices-{n}"
+            phone.cookies.set("_xsrf", xsrf)
+            r = phone.post(f"toolkit/api/sessions/{session.code}/join", json={}, headers={"X-XSRFToken": xsrf})
+            assert r.status_code == 201, r.text
+    advance_to(session, "card-ana-bus")
+    expect(page.get_by_role("heading", name=re.compile("her boyfriend Leo"))).to_be_visible()
+    context.add_cookies([{"name": "toolkit_device", "value": "a-cleared-cookie-made-this-device-new-0123",
+                          "domain": "127.0.0.1", "path": "/toolkit/", "httpOnly": True, "sameSite": "Strict"}])
+    page.get_by_role("button", name="Healthy").click()
+    expect(page.locator("main .alert")).to_have_text("Too many phones have joined from this network. If you changed "
+                                                     "browser, go back to the one you joined with.")
+    page.screenshot(path=str(artifacts / "student-vote-too-many-devices.png"), full_page=True)
+    page.wait_for_timeout(3000)  # the page's first retry would have gone within a second
+    assert len(sent) == 1, [r.url for r in sent]
+    assert len(store.responses(session.code)) == 0
+    context.close()

@@ -31,7 +31,7 @@ def template_text() -> str:
 
 def test_the_live_page_says_what_the_server_rendered_page_says():
     shared = [screens.RECEIVED, screens.NOTES["closed"], screens.NOTES["invalid"], screens.NOTES["box"],
-              *(screens.WORDS[k] for k in ("not_found", "forbidden", "empty", "too_long", "questions", "error")),
+              *(screens.WORDS[k] for k in ("not_found", "forbidden", "empty", "too_long", "questions", "devices", "error")),
               *screens.TITLES.values()]
     literals = [json.loads(m.group(0)) for m in re.finditer(r'"(?:[^"\\\n]|\\.)*"', JS)]
     for words in shared:

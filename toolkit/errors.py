@@ -93,6 +93,13 @@ class TooManyRequests(ToolkitError):
     kind = "too_many_requests"
 
 
+class TooManyDevices(TooManyRequests):
+    """A device new to the session, one more than its network may add (``devices_per_address``):
+    sending it again cannot help, unlike the other 429s, so it has a kind of its own."""
+
+    kind = "too_many_devices"
+
+
 class Busy(ToolkitError):
     """The database could not take the write in time; the same request a moment later will work."""
 

@@ -18,8 +18,8 @@ import secrets
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from tornado import httputil, web
 
-from ..errors import (BadRequest, Conflict, Forbidden, Invalid, NotFound, ToolkitError, TooLarge, TooManyRequests,
-                      UnsupportedMediaType)
+from ..errors import (BadRequest, Conflict, Forbidden, Invalid, NotFound, ToolkitError, TooLarge, TooManyDevices,
+                      TooManyRequests, UnsupportedMediaType)
 
 DEVICE_COOKIE = "toolkit_device"
 DEVICE_MAX_AGE = 12 * 3600  # outlives a school day's workshop, not the week
@@ -142,7 +142,7 @@ class StudentMixin:
 
         def admit() -> None:
             if not limit.hit(key):
-                raise TooManyRequests("too many new devices from this network in this session: if you "
+                raise TooManyDevices("too many new devices from this network in this session: if you "
                                       "cleared your cookies or changed browser, go back to the browser you "
                                       "joined with")
         return admit

@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import logging
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -115,6 +116,7 @@ class Context:
         # the server starts); the QR code falls back to the address the request came in on.
         self.join_url: str | None = None
         self._acks: Acks | None = None
+        self.enter_pages = PageCache(256)  # the join form per code (pages.JoinPage.show_enter)
 
     def asset_url(self, name: str) -> str:
         return f"{self.static_url}{name}?v={self.assets[name].version}"
@@ -171,3 +173,23 @@ class Acks:
                 future.set_exception(error)
             else:
                 future.set_result(first)
+
+
+class PageCache:
+    """A few hundred rendered pages by key, the least recently used dropped first (a code
+    typed at random is a key too, so the number is bounded)."""
+
+    def __init__(self, size: int):
+        self._items: OrderedDict = OrderedDict()
+        self._size = size
+
+    def get(self, key):
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key, value) -> None:
+        self._items[key] = value
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)

@@ -24,6 +24,7 @@ from .qr import join_qr_svg
 
 REFRESH_SECONDS = 10  # without JavaScript, waiting screens reload themselves this often
 NOTE_COOKIE = "toolkit_note"
+_XSRF_SLOT = b"<!--xsrf-->"  # where a cached page takes the request's own XSRF field
 
 
 def _json_for_script(data) -> str:
@@ -163,7 +164,15 @@ class JoinPage(BodyMixin, StudentPageHandler):
     # -- rendering -------------------------------------------------------------------
     def show_enter(self, code: str, error: str | None = None, status: int = 200):
         self.set_status(status)
-        self.render_page("enter", None, code=code, error=error, help_=self.ctx.help)
+        if error is not None:
+            return self.render_page("enter", None, code=code, error=error, help_=self.ctx.help)
+        # What every phone of a hall opens first, the same for each but its XSRF token: made
+        # once per code, the token put in per request.
+        page = self.ctx.enter_pages.get(code)
+        if page is None:
+            page = self.page_html("enter", None, code=code, help_=self.ctx.help, xsrf_html=_XSRF_SLOT)
+            self.ctx.enter_pages.put(code, page)
+        self.send_page(page.replace(_XSRF_SLOT, self.xsrf_form_html().encode()))
 
     async def show_session(self, code: str, state: dict, token: str, *, view=None, note=None, card=None,
                            error=None, text="", status: int = 200):
@@ -186,8 +195,16 @@ class JoinPage(BodyMixin, StudentPageHandler):
         self.render_page(name, state, code=code, mine=mine, position=position, note=note, error=error, text=text,
                          help_=help_, boot=boot)
 
-    def render_page(self, name: str, state: dict | None, *, code: str = "", mine=None, position=None, note=None,
-                    error=None, text="", help_=None, boot=None):
+    def render_page(self, name: str, state: dict | None, **kw):
+        self.send_page(self.page_html(name, state, xsrf_html=self.xsrf_form_html(), **kw))
+
+    def send_page(self, html) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(html)
+
+    def page_html(self, name: str, state: dict | None, *, xsrf_html: str, code: str = "", mine=None, position=None,
+                  note=None, error=None, text="", help_=None, boot=None) -> bytes:
         activity = (state or {}).get("activity") or {}
         mine = mine or {}
         chosen: set[str] = set()
@@ -206,15 +223,12 @@ class JoinPage(BodyMixin, StudentPageHandler):
             card_text={c["id"]: c["text"] for c in activity.get("cards", [])},
             class_bars=screens.bars(activity, state.get("results"), mine) if name == "reveal" and activity.get(
                 "kind") != "sort" else [],
-            xsrf_html=self.xsrf_form_html(), page_url=self.ctx.page_url, css_url=self.ctx.asset_url("join.css"),
+            xsrf_html=xsrf_html, page_url=self.ctx.page_url, css_url=self.ctx.asset_url("join.css"),
             js_url=self.ctx.asset_url("join.js"), url_escape=url_escape, paragraphs=screens.paragraphs,
             cat_class=screens.cat_class, width_class=screens.width_class, label_of=screens.label_of,
             help_intro=screens.help_intro, tel=screens.tel, len=len, sorted=sorted, enumerate=enumerate,
         )
-        html = self.ctx.templates.load("join.html").generate(**ns)
-        self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.set_header("Cache-Control", "no-store")
-        self.finish(html)
+        return self.ctx.templates.load("join.html").generate(**ns)
 
     def write_error(self, status_code: int, **kwargs) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]

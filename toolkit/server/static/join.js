@@ -37,6 +37,7 @@
     empty: "Write your question first.",
     long: "Your question is too long. Make it shorter, then press Send.",
     many: "You've sent lots of questions. Wait a minute before sending another.",
+    devices: "Too many phones have joined from this network. If you changed browser, go back to the one you joined with.",
     error: "Something went wrong. Wait a moment and try again.",
     qoff: "There's no connection, so your question wasn't sent. Try again in a moment."
   };
@@ -367,7 +368,8 @@
         S.seq = Math.max(S.seq, e.seq || 0);
         p.seq = ++S.seq;
         send(key, p);
-      } else if (s === 429 || s >= 500) retry(key, p, s === 429 ? "limited" : "busy");
+      } else if (e.kind === "too_many_devices") fail(key, "devices"); // sending it again cannot help
+      else if (s === 429 || s >= 500) retry(key, p, s === 429 ? "limited" : "busy");
       else if (s === 409) { delete S.pending[key]; S.unsure.push(p); verify(); } // voting closed: say so on the screen it leads to
       else fail(key, s === 404 ? "gone" : s === 403 ? "reload" : "invalid");
     }, function () { if (S.pending[key] === p && p.n === n) retry(key, p, "offline"); });

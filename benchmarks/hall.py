@@ -142,15 +142,20 @@ class Student:
         async with self.http.get(h.url(f"toolkit/api/sessions/{h.code}/events"), headers=self._cookie_header()) as r:
             if r.status != 200:
                 raise RuntimeError(f"events {r.status}")
-            data = None
+            data, kind = None, None
             async for raw in r.content:
                 line = raw.decode().rstrip("\r\n")
                 if line.startswith("data:"):
                     data = line[5:].strip()
+                elif line.startswith("event:"):
+                    kind = line[6:].strip()
                 elif not line and data is not None:
                     now = mono()
-                    state = json.loads(data)
-                    data = None
+                    ping = kind is not None  # "ping": only the version, on an idle stream
+                    state = None if ping else json.loads(data)
+                    data, kind = None, None
+                    if ping:
+                        continue
                     if not self.join:
                         self.join = {"total": now - t0, "page": t_page - t0, "post": t_join - t_page,
                                      "first_event": now - t_join}
@@ -536,16 +541,19 @@ class BurstPhone:
     async def listen(self) -> None:
         async with self.http.get(f"{self.base_url}toolkit/api/sessions/{self.code}/events",
                                  headers=self._headers()) as r:
-            data = None
+            data, kind = None, None
             async for raw in r.content:
                 line = raw.decode().rstrip("\r\n")
                 if line.startswith("data:"):
                     data = line[5:].strip()
+                elif line.startswith("event:"):
+                    kind = line[6:].strip()
                 elif not line and data is not None:
-                    self.state = json.loads(data)
-                    data = None
-                    if not self.joined.done():
-                        self.joined.set_result(mono())
+                    if kind is None:  # a state; a "ping" carries only the version
+                        self.state = json.loads(data)
+                        if not self.joined.done():
+                            self.joined.set_result(mono())
+                    data, kind = None, None
 
     async def answer(self, at: float) -> None:
         await asyncio.sleep(max(0.0, at - mono()))

@@ -30,11 +30,27 @@ def private_log_function(original, prefix: str):
             return original(handler)
         status = handler.get_status()
         logger = getattr(handler, "log", None) or access_log
+        if status < 400 and not _shows_debug(logger):
+            return  # a hall's thousands of successes: no record built for nobody to read
         method = logger.debug if status < 400 else logger.warning if status < 500 else logger.error
         method("%d %s %s %.2fms", status, handler.request.method, path, 1000.0 * handler.request.request_time())
 
     log_request.private = True
     return log_request
+
+
+def _shows_debug(logger: logging.Logger) -> bool:
+    """Whether a debug line of ``logger`` reaches any handler that writes it (Jupyter's logger
+    lets debug records through and its handlers drop them, so the logger's level cannot say)."""
+    if not logger.isEnabledFor(logging.DEBUG):
+        return False
+    while logger is not None:
+        if any(h.level <= logging.DEBUG for h in logger.handlers):
+            return True
+        if not logger.propagate:
+            return False
+        logger = logger.parent
+    return logging.lastResort is not None and logging.lastResort.level <= logging.DEBUG
 
 
 def is_private(log_function) -> bool:

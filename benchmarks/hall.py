@@ -587,16 +587,18 @@ def database_cpu() -> float:
     return total
 
 
-async def burst_phones(base_url: str, code: str, n: int, sampler, log, db: bool = False) -> dict:
+async def burst_phones(base_url, code: str, n: int, sampler, log, db: bool = False) -> dict:
     """``n`` phones join over ``n / 100`` seconds (at least 5) and hold their streams; then all
     answer at the same instant. Answers per second, latency, server CPU per join and answer
-    (and with ``db``, PostgreSQL's)."""
+    (and with ``db``, PostgreSQL's). ``base_url``: one server, or a list of servers on one
+    store that the phones are shared between in turn."""
+    bases = [base_url] if isinstance(base_url, str) else list(base_url)
     import psutil
     me = psutil.Process()
     db0 = database_cpu() if db else None
     busy0 = psutil.cpu_times()
     fire = asyncio.get_running_loop().create_future()
-    phones = [BurstPhone(i, base_url, code) for i in range(n)]
+    phones = [BurstPhone(i, bases[i % len(bases)], code) for i in range(n)]
     t0 = mono()
     cpu0, my0 = sampler.cpu(), sum(me.cpu_times()[:2])
     window = max(5.0, n / 100)
@@ -669,6 +671,23 @@ def open_poll(db_url: str) -> str:
     return session.code
 
 
+class Samplers:
+    """``ProcessSampler`` over several servers: CPU summed, RSS the largest one's."""
+
+    def __init__(self, pids):
+        self.each = [common.ProcessSampler(pid).start() for pid in pids]
+
+    def cpu(self) -> float:
+        return sum(s.cpu() for s in self.each)
+
+    def peak(self) -> dict:
+        return {"rss_mb": max((s.peak().get("rss_mb") or 0) for s in self.each)}
+
+    def stop(self) -> None:
+        for s in self.each:
+            s.stop()
+
+
 def burst_pair(args, run: int, log) -> dict:
     """The burst against the floor and against toolkit serve, one after the other (the order
     alternating run by run, so neither always meets the quieter minute)."""
@@ -686,17 +705,21 @@ def burst_pair(args, run: int, log) -> dict:
                 common_check_empty(db_url)
             toolkit_open = __import__("toolkit").open_store
             toolkit_open(db_url).close()
-            server = common.start_server(work, db_url, args=["--ToolkitApp.streams_per_address=0", *args.server_arg],
-                                         tree=args.tree)
-            code, base, pid = open_poll(db_url), server.base_url, server.process.pid
+            servers = [common.start_server(work / f"instance-{k}", db_url, tree=args.tree,
+                                           args=["--ToolkitApp.streams_per_address=0", *args.server_arg])
+                       for k in range(args.instances)]
+            code, base = open_poll(db_url), [server.base_url for server in servers]
+            pid = [server.process.pid for server in servers]
 
-            def stop(server=server, db_url=db_url):
-                server.stop()
+            def stop(servers=servers, db_url=db_url):
+                for server in servers:
+                    server.stop()
                 if args.db:
                     reset_pg(db_url)
-        sampler = common.ProcessSampler(pid).start()
+        sampler = Samplers(pid if isinstance(pid, list) else [pid])
         try:
-            log(f"  burst {run} against {target}: {args.burst} phones")
+            log(f"  burst {run} against {target}: {args.burst} phones"
+                + (f" over {args.instances} instances" if target == "toolkit" and args.instances > 1 else ""))
             out[target] = asyncio.run(burst_phones(base, code, args.burst, sampler, log,
                                                    db=bool(args.db) and target == "toolkit"))
             out[target]["rss_mb"] = sampler.peak().get("rss_mb")
@@ -720,7 +743,7 @@ BURST_ROWS = [  # (label, path, unit, digits)
     ("answer p99", ("answer_ms", "p99"), " ms", 0),
     ("server CPU per join (page + join + stream)", ("server_cpu_ms_per_join",), " ms", 2),
     ("server CPU per answer", ("server_cpu_ms_per_answer",), " ms", 2),
-    ("server RSS peak", ("rss_mb",), " MB", 0),
+    ("server RSS peak (the largest instance)", ("rss_mb",), " MB", 0),
     ("PostgreSQL CPU per join (with --db)", ("database_cpu_ms_per_join",), " ms", 2),
     ("PostgreSQL CPU per answer (with --db)", ("database_cpu_ms_per_answer",), " ms", 2),
     ("others' CPU on the machine (% of one core)", ("machine", "others_cpu_pct_of_one_core"), " %", 0),
@@ -872,6 +895,9 @@ def main(argv=None) -> None:
                         help="phones holding their streams that all answer at once, against toolkit serve and "
                              "a bare tornado app (bare.py) in the same run (0: skip)")
     parser.add_argument("--burst-only", action="store_true", help="only the burst and its floor, not the hall")
+    parser.add_argument("--instances", type=int, default=1,
+                        help="the burst's phones shared between this many toolkit serve processes on one store "
+                             "(as several servers on one PostgreSQL); CPU per answer is theirs together")
     parser.add_argument("--quick", action="store_true", help="200 students, 1 run, 5 Voila views, a burst of 200")
     args = parser.parse_args(argv)
     if args.quick:

@@ -29,7 +29,7 @@ from collections import deque
 
 from sqlalchemy import bindparam, select, update
 
-from ..errors import Conflict, Invalid, NotFound, Stale, ToolkitError
+from ..errors import Busy, Conflict, Invalid, NotFound, Stale, ToolkitError
 from . import answers
 from .codes import normalise
 from .schema import devices, responses, sessions
@@ -89,7 +89,7 @@ class AnswerQueue:
     def put(self, pending: Pending) -> None:
         with self._cond:
             if self._closed:
-                raise Conflict("the server is stopping: send that again in a moment")
+                raise Busy("the server is stopping: send that again in a moment")
             self._waiting.append(pending)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="toolkit-answers", daemon=True)

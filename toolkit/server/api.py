@@ -61,9 +61,10 @@ class Join(BodyMixin, StudentAPIHandler):
         _only(self.json_body(required=False), set())
         code = normalise(code)
         token = self.device_token(create=True)
-        _, _, new = await self.guarded(code, lambda: self.ctx.run(self.ctx.store.register, code, token,
-                                                                  admit=self.admit_device(code)))
-        _, state = await self.lookup(code)
+        # The session's row as the join read it gives the state: no second look-up.
+        row, _, new = await self.guarded(code, lambda: self.ctx.run(self.ctx.store.enrol, code, token,
+                                                                    admit=self.admit_device(code)))
+        state = await self.ctx.watcher.state_of(row)
         # A device joining for the first time has no answers yet: spare the hall's joins a read.
         mine = {} if new else await self.my_answers(code, state)
         self.write_json({**state, "mine": mine}, status=201 if new else 200)

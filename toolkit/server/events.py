@@ -121,13 +121,17 @@ class Watcher:
     async def current(self, code: str) -> tuple[str, dict]:
         """(session id, public state) of the session a code names, from the cache when current."""
         row = await self._run(self.store.state_row, code)
+        return row.id, await self.state_of(row)
+
+    async def state_of(self, row) -> dict:
+        """The public state of a session's row just read, from the cache when current."""
         cached = self.cache.get(row.id, row.version)
         if cached is not None:
-            return row.id, cached
-        # Built from the row just read, so the state and its version always agree.
+            return cached
+        # Built from the row itself, so the state and its version always agree.
         state = await self._run(self.store.public_state_of, row)
         self.cache.put(row.id, state)
-        return row.id, state
+        return state
 
     def event(self, state: dict) -> str:
         """``state`` as one Server-Sent Event, encoded once for every subscriber sent it."""

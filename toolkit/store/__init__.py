@@ -188,8 +188,14 @@ class Store:
         return self.session(session_id), respondent, new
 
     def register(self, code: str, token: str, admit=None) -> tuple[str, int, bool]:
-        """``join`` without reading the session back: (session id, respondent, new). What the
-        server calls for each phone of a hall joining."""
+        """``join`` without reading the session back: (session id, respondent, new)."""
+        row, respondent, new = answers.join(self.engine, code, token, admit)
+        return row.id, respondent, new
+
+    def enrol(self, code: str, token: str, admit=None) -> tuple:
+        """``register``, giving the session's row as the join's transaction read it (for
+        ``public_state_of``), so a joining phone's state needs no second read: (row,
+        respondent, new). What the server calls for each phone of a hall joining."""
         return answers.join(self.engine, code, token, admit)
 
     def record_response(self, code: str, token: str, activity: str, value, item: str | None = None,

@@ -85,8 +85,8 @@ def respondent_for(conn, session_id: str, token: str) -> int | None:
                                       "token_hash": token_hash(session_id, token)}).scalar()
 
 
-def join(engine, code: str, token: str, admit=None) -> tuple[str, int, bool]:
-    """Register a device in a session; returns (session id, respondent number, new).
+def join(engine, code: str, token: str, admit=None) -> tuple:
+    """Register a device in a session; returns (the session's row, respondent number, new).
 
     ``admit``, when given, is called before a device new to the session is added, inside
     the transaction; it raises to refuse it (the server's per-address limit)."""
@@ -99,7 +99,7 @@ def join(engine, code: str, token: str, admit=None) -> tuple[str, int, bool]:
                     raise Conflict("this session has ended")
                 known = respondent_for(conn, row.id, token)
                 if known is not None:
-                    return row.id, known, False
+                    return row, known, False
                 if admit is not None:
                     admit()
                 # The status test is part of the write, not only of the read above: on
@@ -115,7 +115,7 @@ def join(engine, code: str, token: str, admit=None) -> tuple[str, int, bool]:
                 number = free_number(conn, row.id)
                 conn.execute(INSERT_DEVICE, {"session_id": row.id, "token_hash": token_hash(row.id, token),
                                              "respondent": number})
-                return row.id, number, True
+                return row, number, True
         except IntegrityError:
             # The same device joined twice at once; the other request registered it.
             if attempt == 2:

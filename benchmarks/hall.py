@@ -57,6 +57,18 @@ JOIN_WINDOW = 10.0
 mono = time.monotonic
 
 
+def plan(live_results: bool = False):
+    """The hall's plan; with ``live_results``, as if its settings said ``show_results_live``
+    (every answer then reaches the phones' result view, not only at the reveal)."""
+    if not live_results:
+        return PLAN
+    from toolkit.content import Library, Programme, resolve_plan
+    snapshot = resolve_plan(PLAN, Library()).snapshot()
+    snapshot["plan"] = {**snapshot["plan"], "settings": {**snapshot["plan"].get("settings", {}),
+                                                         "show_results_live": True}}
+    return Programme.from_snapshot(snapshot)
+
+
 # -- the facilitator's reader (a separate process, like the facilitator's kernel) -----------
 def facilitator_reader(db_url: str, code: str, out: str, interval: float) -> None:
     """Poll the console's own read until stdin closes; write the samples as JSON to ``out``."""
@@ -282,7 +294,7 @@ async def hall_run(args, server: common.Server, db_url: str, sampler: common.Pro
     import psutil
     import toolkit
     store = toolkit.open_store(db_url)
-    session = store.start_session(PLAN, organisation="Benchmark")
+    session = store.start_session(plan(args.live_results), organisation="Benchmark")
     code = session.code
     store.close()
     hall = Hall(server, code, args.students, args.rate)
@@ -895,6 +907,8 @@ def main(argv=None) -> None:
                         help="phones holding their streams that all answer at once, against toolkit serve and "
                              "a bare tornado app (bare.py) in the same run (0: skip)")
     parser.add_argument("--burst-only", action="store_true", help="only the burst and its floor, not the hall")
+    parser.add_argument("--live-results", action="store_true",
+                        help="the hall's plan with show_results_live on: answers reach the phones' result view")
     parser.add_argument("--instances", type=int, default=1,
                         help="the burst's phones shared between this many toolkit serve processes on one store "
                              "(as several servers on one PostgreSQL); CPU per answer is theirs together")

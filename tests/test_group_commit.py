@@ -202,3 +202,64 @@ def test_answers_move_the_version_only_where_results_are_live(store, programme, 
             time.sleep(0.5)
             assert 1 <= session.refresh().version - version <= 3
             assert store.public_state(session.code)["results"] == {"healthy": 5, "warning": 15}
+
+
+def test_a_killed_process_loses_no_acknowledged_answer(store_url, programme):
+    """Two processes answer through group commit, a hundred answers a batch, and are killed
+    outright (SIGKILL: no flush, no goodbye) mid-stream: every answer they were told was
+    stored is there once, with the value of its last acknowledged round or of the one
+    in flight."""
+    import multiprocessing
+    from multiprocessing import connection as mp_connection
+
+    from support.crowd import answer_until_killed
+    store = Store(store_url)
+    session = store.start_session(programme)
+    sort = next(a for a in session.activities if a.kind == "sort")
+    session.go_to(sort.index)
+    session.open_voting()
+    options = [o if isinstance(o, str) else o["id"] for o in (store.public_state(session.code)["activity"]
+                                                              .get("options") or [])]
+    ctx = multiprocessing.get_context("spawn")
+    pipes = [ctx.Pipe(duplex=False) for _ in range(2)]
+    workers = [ctx.Process(target=answer_until_killed, args=(store_url, session.code, n, sort.id, sort.items,
+                                                             options, pipes[n][1]), daemon=True) for n in range(2)]
+    for w in workers:
+        w.start()
+    got = []
+
+    def read(wait: float) -> bool:
+        ready = mp_connection.wait([r for r, _ in pipes], timeout=wait)
+        for r in ready:
+            try:
+                got.extend(r.recv())
+            except EOFError:
+                pass
+        return bool(ready)
+    deadline = time.monotonic() + 60
+    # Several rounds from both, then killed wherever they are.
+    while (len(got) < 600 or len({t.split("-")[1] for t, *_ in got}) < 2) and time.monotonic() < deadline:
+        read(5)
+    for w in workers:
+        w.kill()
+        w.join(10)
+    while read(0.5):
+        pass
+    assert len(got) >= 600, f"only {len(got)} answers acknowledged before the kill"
+    last = {}
+    for token, item, rnd, new in got:
+        assert new is (rnd == 0), (token, item, rnd, new)
+        last[(token, item)] = max(rnd, last.get((token, item), -1))
+    store.close()
+    again = Store(store_url)
+    stored = {}
+    for token in {t for t, _ in last}:
+        for item, value in again.my_answers(session.code, token, sort.id).items():
+            stored[(token, item)] = value
+    for key, rnd in last.items():
+        assert stored.get(key) in (options[rnd % len(options)], options[(rnd + 1) % len(options)]), key
+    rows = rows_of(again, session.id)
+    assert len(rows) == len({(r.respondent, r.item_id) for r in rows}), "no answer twice"
+    assert len({r.respondent for r in rows}) == again.session(session.id).respondents, "no device counted twice"
+    assert len({t for t, _ in stored}) == 20
+    again.close()

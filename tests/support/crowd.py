@@ -123,3 +123,24 @@ def _send(store, plan: Plan, sends: list[tuple]) -> list[tuple]:
     for _ in sends:
         assert left.acquire(timeout=60), "an answer was never acknowledged nor refused"
     return out
+
+
+def answer_until_killed(url: str, code: str, worker: int, activity: str, items: list[str], options: list[str],
+                        acks) -> None:
+    """Sort every card for ten phones, round after round (round r answers options[r % n]),
+    each round sent through group commit at once; report each acknowledged round down the
+    pipe ``acks`` as [(token, item, round, new)], until the process is killed. A pipe, not a
+    queue: a queue's feeder thread dies with the process and loses what it still held, where
+    ``send`` has written to the pipe before the next round starts."""
+    from toolkit.store import Store
+
+    store = Store(url)
+    tokens = [f"killed-{worker}-{i}" for i in range(10)]
+    for rnd in range(10**6):
+        sends = [(t, item) for t in tokens for item in items]
+        outcomes = _send(store, Plan(url, code, worker, 0, tokens, group=len(sends)),
+                         [(t, activity, item, options[rnd % len(options)], None) for t, item in sends])
+        for _, error in outcomes:
+            if error is not None:
+                raise error
+        acks.send([(token, item, rnd, new) for (token, item), (new, _) in zip(sends, outcomes)])

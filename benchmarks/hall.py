@@ -572,14 +572,22 @@ class BurstPhone:
         act = self.state["activity"]
         body = json.dumps({"activity": act["id"], "value": act["options"][self.n % len(act["options"])]["id"],
                            "seq": 1})
+        import aiohttp
         t0 = mono()
-        try:
-            async with self.http.post(f"{self.base_url}toolkit/api/sessions/{self.code}/responses", data=body,
-                                      headers=self._headers(post=True)) as r:
-                await r.read()
-                status = r.status
-        except Exception:
-            status = 0
+        status = 0
+        # Once more on a fresh connection if the kept-alive one was closed under it (the server
+        # closes connections idle for header_timeout): what a browser does for a reused one.
+        for attempt in range(2):
+            try:
+                async with self.http.post(f"{self.base_url}toolkit/api/sessions/{self.code}/responses", data=body,
+                                          headers=self._headers(post=True)) as r:
+                    await r.read()
+                    status = r.status
+                break
+            except aiohttp.ServerDisconnectedError:
+                continue
+            except Exception:
+                break
         self.ack = (t0, mono(), status)
 
 

@@ -144,6 +144,10 @@ class Library:
                 out.append(found.model)
         return out
 
+    def models(self, kind: str) -> list:
+        """Every valid file of this kind, in folder order (shipped, then own)."""
+        return self._valid(kind)
+
     def ids(self, kind: str) -> list[str]:
         return [m.id for m in self._valid(kind)]
 

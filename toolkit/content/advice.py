@@ -28,9 +28,9 @@ def syllables(word: str) -> int:
 
 
 def reading_grade(text: str) -> float | None:
-    """The Flesch-Kincaid grade of ``text`` (None for text too short to judge: under 12 words)."""
+    """The Flesch-Kincaid grade of ``text`` (None for text too short to judge: under 8 words)."""
     words = _WORD.findall(text or "")
-    if len(words) < 12:
+    if len(words) < 8:
         return None
     sentences = max(1, len(re.findall(r"[.!?]+(?:\s|$)", text.strip())) or 1)
     syll = sum(syllables(w) for w in words)

@@ -42,8 +42,10 @@ class Form:
         self.target: dict | None = None
         self._loading = False
 
-    def add(self, name: str, control: W.Widget, read=lambda v: v, write=lambda v: v, hint: str = "") -> Field:
+    def add(self, name: str, control: W.Widget, read=lambda v: v, write=None, hint: str = "") -> Field:
         field = Field(name, control, hint)
+        if write is None:
+            write = as_text if isinstance(control, (W.Text, W.Textarea)) else (lambda v: v)
         field.read, field.write = read, write
         self.fields[name] = field
         control.observe(lambda change, n=name: self._changed(n, change["new"]), "value")

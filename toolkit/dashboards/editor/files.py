@@ -27,7 +27,7 @@ class ItemsEditor:
         self.top.add("title", text("Title"))
         if key == "cards":
             self.top.add("description", text("Description", area=True), write=as_text)
-        self.list = W.Select(description=f"{noun.title()}s", rows=8, options=[], layout=W.Layout(width="100%"))
+        self.list = W.Select(description=f"{noun.title()}s", rows=6, options=[], layout=W.Layout(width="100%"))
         self.list.observe(lambda _: self._chosen(), "value")
         self.add_button = W.Button(description=f"Add {noun}")
         self.remove_button = W.Button(description=f"Remove {noun}")
@@ -35,7 +35,9 @@ class ItemsEditor:
         self.remove_button.on_click(lambda _: self.remove())
         self.form = form(self._edited)
         self.item_messages = W.HTML()
-        self.widget = W.VBox([*[f.widget for f in self.top.fields.values()], self.list,
+        top = W.Box([f.widget for f in self.top.fields.values()])
+        top.add_class("tk-top-fields")
+        self.widget = W.VBox([top, self.list,
                               row([self.add_button, self.remove_button]), self.item_messages, self.form.widget])
 
     @property
@@ -131,7 +133,9 @@ class PlanEditor:
         self.activities = Activities(on_change)
         settings_box = W.VBox([f.widget for f in self.settings.fields.values()])
         settings_box.add_class("tk-settings")
-        self.widget = W.VBox([*[f.widget for f in self.top.fields.values()], settings_box, self.activities.widget])
+        top = W.Box([f.widget for f in self.top.fields.values()])
+        top.add_class("tk-top-fields")
+        self.widget = W.VBox([top, settings_box, self.activities.widget])
 
     def load(self, data: dict, library: Library) -> None:
         self.data = data
@@ -186,7 +190,7 @@ def _label(i: int, item) -> str:
     if not isinstance(item, dict):
         return f"{i + 1}. (not a mapping)"
     if "character" in item or "expected" in item:
-        return f"{i + 1}. {item.get('character') or '?'}, {item.get('age')}: {str(item.get('text') or '')[:50]}"
+        return f"{i + 1}. {str(item.get('text') or item.get('character') or item.get('id'))[:70]}"
     return f"{i + 1}. {str(item.get('text') or item.get('id'))[:60]}"
 
 

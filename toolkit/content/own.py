@@ -51,17 +51,26 @@ def digest(path: str | Path) -> str | None:
         return None
 
 
+_ACTIVITIES = ("slide", "poll", "card", "sort")
+
+
 def _ordered(value):
     if isinstance(value, dict):
-        keys = sorted(value, key=lambda k: (_RANK.get(k, len(ORDER)), list(value).index(k)))
-        return {k: _ordered(value[k]) for k in keys if value[k] is not None}
+        last = len(ORDER) + 1 if value.get("kind") in _ACTIVITIES else None  # an activity's minutes close it
+
+        def rank(k):
+            return (last if k == "minutes" and last else _RANK.get(k, len(ORDER)), list(value).index(k))
+        keys = sorted(value, key=rank)
+        return {k: _ordered(value[k]) for k in keys if value[k] is not None and value[k] != {}}
     if isinstance(value, list):
         return [_ordered(v) for v in value]
     return value
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def increase_indent(self, flow=False, indentless=False):
+        # Lists indented under their key ("cards:\n  - id: …"), as the documented examples are.
+        return super().increase_indent(flow, False)
 
 
 def _text(dumper, value: str):

@@ -25,7 +25,7 @@ class CardForm(Form):
         super().__init__(on_change)
         self.add("id", text("Card id"), hint="lower-case letters, digits and -; plans name the card by it")
         self.add("character", text("Character", placeholder="a fictional first name"))
-        self.add("age", W.IntText(description="Age", layout=W.Layout(width="180px")), write=lambda v: _int(v) or 0,
+        self.add("age", W.IntText(description="Age", continuous_update=True, layout=W.Layout(width="180px")), write=lambda v: _int(v) or 0,
                  read=lambda v: v)
         self.add("text", text("Scenario", area=True), write=as_text,
                  hint="what students read: at most 40 words, about the fictional young person")

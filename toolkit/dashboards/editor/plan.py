@@ -38,7 +38,7 @@ class PlanFields(Form):
         self.add("deck", W.Dropdown(description="Deck", options=[]), write=lambda v: v if isinstance(v, str) else None)
         self.add("polls", W.Dropdown(description="Poll bank", options=[("None", NONE)]),
                  write=lambda v: v if isinstance(v, str) else NONE)
-        self.add("minutes", W.FloatText(description="Minutes", layout=W.Layout(width="200px")),
+        self.add("minutes", W.FloatText(description="Minutes", continuous_update=True, layout=W.Layout(width="200px")),
                  read=lambda v: (int(v) if float(v).is_integer() else v) if v else None,
                  write=lambda v: _number(v) or 0)
         self.add("audience", W.Dropdown(description="Audience", options=[("Any age", NONE)] + [(a, a) for a in AGE_BANDS]),
@@ -92,7 +92,7 @@ class ActivityFields(Form):
         self.add("card", W.Dropdown(description="Card", options=[]), write=lambda v: v if isinstance(v, str) else None)
         self.add("cards", W.SelectMultiple(description="Cards", rows=8, options=[]), read=lambda v: list(v) or None,
                  write=lambda v: tuple(v or ()), hint="none chosen: the whole deck")
-        self.add("minutes", W.FloatText(description="Minutes", layout=W.Layout(width="200px")),
+        self.add("minutes", W.FloatText(description="Minutes", continuous_update=True, layout=W.Layout(width="200px")),
                  read=lambda v: (int(v) if float(v).is_integer() else v) if v else None,
                  write=lambda v: _number(v) or 0)
         self.widget = W.VBox([f.widget for f in self.fields.values()])
@@ -102,9 +102,10 @@ class ActivityFields(Form):
         was = self._loading
         self._loading = True
         try:
-            self.fields["card"].control.options = cards
-            self.fields["cards"].control.options = cards
-            self.fields["question"].control.options = questions
+            # ``cards`` and ``questions`` are (id, what it says) pairs; a dropdown shows the words.
+            self.fields["card"].control.options = [(label, ident) for ident, label in cards]
+            self.fields["cards"].control.options = [(label, ident) for ident, label in cards]
+            self.fields["question"].control.options = [(label, ident) for ident, label in questions]
         finally:
             self._loading = was
 

@@ -3,10 +3,11 @@ card and a new poll question into copies of shipped content, composes a 20-minut
 them, sees problems beside the fields, saves, and runs a session of the plan that a phone
 answers. Screenshots land in test-artifacts/."""
 
-import os
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from playwright.sync_api import expect
 
@@ -14,8 +15,10 @@ from support.browser import PHONE, advance_to
 from support.serve import start_server
 from toolkit.cli import main
 from toolkit.content import load_file
+from toolkit.content.share import export_plan
 from toolkit.store import Store
 
+ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(400)]
 
 DESK = {"width": 1280, "height": 800}
@@ -143,6 +146,7 @@ def test_a_facilitator_writes_content_and_runs_it(served, browser, artifacts):
         expect(activities.get_by_label("Activities").locator("option")).to_have_count(count + 1, timeout=CHECKED)
 
     add("Slide")
+    expect(field(activities, "id")).to_have_value("slide-1", timeout=CHECKED)
     field(activities, "id").fill("what-is-exploitation")
     field(activities, "title").fill("What is exploitation?")
     field(activities, "body", "textarea").fill("Someone uses power over a young person to get something.\n"
@@ -150,12 +154,15 @@ def test_a_facilitator_writes_content_and_runs_it(served, browser, artifacts):
                                                "person's fault.")
     field(activities, "minutes").fill("4")
     add("Card (class vote)")
+    expect(activities.locator(".tk-field-card")).to_be_visible(timeout=CHECKED)
     choose(activities.get_by_label("Card", exact=True), "^Jess, 15")
     field(activities, "minutes").fill("5")
     add("Poll question")
+    expect(activities.locator(".tk-field-question")).to_be_visible(timeout=CHECKED)
     choose(activities.get_by_label("Question", exact=True), "^A gift that must be kept secret")
     field(activities, "minutes").fill("2")
     add("Self-paced sort")
+    expect(activities.locator(".tk-field-cards")).to_be_visible(timeout=CHECKED)
     expect(activities.locator(".tk-total")).to_contain_text("19 of 20 minutes", timeout=CHECKED)
     field(activities, "minutes").fill("10")
     # Over time: said beside the plan's minutes and in the running total, without blocking.
@@ -164,6 +171,7 @@ def test_a_facilitator_writes_content_and_runs_it(served, browser, artifacts):
     shot(page, artifacts, "4-plan-over-time")
     activities.get_by_role("button", name="Remove").click()
     add("Where to get help")
+    expect(field(activities, "title")).to_have_value("Where to get help", timeout=CHECKED)
     field(activities, "minutes").fill("2")
     expect(activities.locator(".tk-total")).to_contain_text("13 of 20 minutes", timeout=CHECKED)
     expect(page.locator(".tk-ok")).to_contain_text("toolkit check would pass", timeout=CHECKED)
@@ -216,17 +224,36 @@ def test_a_facilitator_writes_content_and_runs_it(served, browser, artifacts):
     page.close()
 
 
-def test_an_import_broken_anywhere_is_refused_whole(served, browser, artifacts, tmp_path):
+def test_a_shared_plan_is_imported_whole_or_refused_whole(served, browser, artifacts, tmp_path):
     page = browser.new_page(viewport=DESK)
     page.goto(served.lines["Content editor"], timeout=KERNEL_START)
     page.locator(".tk-file").first.wait_for(timeout=KERNEL_START)
-    shared = tmp_path / "club.share.yaml"
-    shared.write_text("kind: plan\nid: club-plan\ntitle: Club\ndeck: no-such-deck\nactivities:\n"
-                      "  - kind: card\n    card: nobody\n")
-    page.locator(".tk-top input[type=file]").set_input_files(str(shared))
-    expect(page.locator(".tk-top .tk-problems")).to_contain_text("was not imported", timeout=CHECKED)
-    expect(page.locator(".tk-top .tk-problems")).to_contain_text("no deck with id 'no-such-deck'")
+    top = page.locator(".tk-top")
+
+    def upload(name, text):
+        path = tmp_path / name
+        path.write_text(text)
+        with page.expect_file_chooser() as chooser:
+            page.get_by_role("button", name=re.compile("Import a shared plan")).click()
+        chooser.value.set_files(str(path))
+
+    upload("broken.share.yaml", "kind: plan\nid: club-plan\ntitle: Club\ndeck: no-such-deck\nactivities:\n"
+                                "  - kind: card\n    card: nobody\n")
+    expect(top.locator(".tk-problems")).to_contain_text("was not imported", timeout=CHECKED)
+    expect(top.locator(".tk-problems")).to_contain_text("no deck with id 'no-such-deck'")
     shot(page, artifacts, "7-import-refused")
     assert not (served.own / "plans" / "club-plan.yaml").exists()
+
+    plan = yaml.safe_load((ROOT / "sessions" / "plans" / "short-25.yaml").read_text())
+    plan.update(id="club-plan", title="Club plan")
+    _, text = export_plan(plan)
+    upload("club-plan.share.yaml", text)
+    expect(top.locator(".tk-ok")).to_contain_text("Imported: club-plan.yaml", timeout=CHECKED)
+    expect(page.locator(".tk-file", has_text="Club plan")).to_be_visible()
+    upload("club-plan.share.yaml", text.replace("title: Club plan", "title: Club plan, revised"))
+    expect(top.locator(".tk-problems")).to_contain_text("plan 'club-plan'", timeout=CHECKED)
+    assert load_file(served.own / "plans" / "club-plan.yaml").title == "Club plan"
+    page.get_by_role("button", name="Replace my files").click()
+    expect(top.locator(".tk-ok")).to_contain_text("Imported: club-plan.yaml", timeout=CHECKED)
+    assert load_file(served.own / "plans" / "club-plan.yaml").title == "Club plan, revised"
     page.close()
-    assert os.path.isdir(served.own)

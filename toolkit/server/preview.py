@@ -31,7 +31,7 @@ def _css_url() -> str:
 def state_for(programme: Programme, index: int, revealed: bool = False) -> dict:
     """The public state a phone would get with this activity on screen and voting open."""
     act = programme.activities[index]
-    return {"code": "PREVIEW", "title": programme.title, "status": "running", "version": 1,
+    return {"code": "", "title": programme.title, "status": "running", "version": 1,
             "voting_open": act.votes, "revealed": revealed, "results": None,
             "activity": programme.public_activity(act, revealed=revealed),
             "questions_box": bool(programme.settings.get("questions_box")), "help": programme.help_resources()}
@@ -41,6 +41,5 @@ def phone_screen(programme: Programme, index: int) -> str:
     """The whole student page (HTML) for activity ``index`` of ``programme``."""
     state = state_for(programme, index)
     name = screens.screen_name(state)
-    ns = screens.namespace(name, state, help_=state["help"] or {}, page_url="#", css_url=_css_url(), js_url="",
-                           code="PREVIEW")
+    ns = screens.namespace(name, state, help_=state["help"] or {}, page_url="#", css_url=_css_url(), js_url="")
     return _loader().load("join.html").generate(**ns).decode("utf-8")

@@ -138,7 +138,9 @@ class EditorDashboard:
         if self.doc is None:
             return
         self.doc.dirty = True
-        self.validate()
+        checked = self.validate()
+        if checked.ok and "tk-refused" in self.status.value:
+            self.status.value = ""  # the refusal was about problems that are fixed now
 
     def validate(self) -> Checked:
         doc = self.doc
@@ -170,7 +172,7 @@ class EditorDashboard:
         self.refresh_list()
         visible(self.reload_button, True)
         visible(self.copy_button, False)
-        self.status.value = piece("status", "saved", str(doc.path))
+        self.status.value = piece("status", "saved", str(doc.path), doc.kind == "plan")
         self.validate()
         return True
 

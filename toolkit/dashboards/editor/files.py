@@ -153,7 +153,7 @@ class PlanEditor:
     def _items(self):
         deck = self.library.find("deck", self.data.get("deck")) if isinstance(self.data.get("deck"), str) else None
         polls = self.library.find("polls", self.data.get("polls")) if isinstance(self.data.get("polls"), str) else None
-        cards = [(c.id, f"{c.character}, {c.age}: {c.text[:50]}") for c in deck.cards] if deck else []
+        cards = [(c.id, c.text[:70]) for c in deck.cards] if deck else []
         questions = [(q.id, q.text[:60]) for q in polls.questions if q.type != "text"] if polls else []
         self._prompts = [(q.text[:60], q.id) for q in polls.questions if q.type == "text"] if polls else []
         return cards, questions

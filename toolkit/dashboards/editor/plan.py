@@ -123,7 +123,7 @@ class Activities:
     def __init__(self, on_change: Callable[[], None]):
         self.on_change = on_change
         self.plan: dict | None = None
-        self.list = W.Select(description="Activities", rows=12, options=[], layout=W.Layout(width="100%"))
+        self.list = W.Select(description="Activities", rows=8, options=[], layout=W.Layout(width="100%"))
         self.total = W.HTML()
         self.total.add_class("tk-total")
         self.form = ActivityFields(self._edited)

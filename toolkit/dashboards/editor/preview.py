@@ -67,6 +67,7 @@ class PhonePreview:
         self.widget = W.VBox([W.HTML(piece("preview_heading")), self.screen, self.caption, self.phone, self.screens])
         self.widget.add_class("tk-preview")
         self._programme: Programme | None = None
+        self.phone.value = piece("no_preview", "Open a card, a question or a plan to see it as a phone shows it.")
 
     def help(self, region: str | None = None):
         try:

@@ -58,6 +58,7 @@ def test_a_facilitator_writes_content_and_runs_it(served, browser, artifacts):
     files = page.locator(".tk-file")
     files.first.wait_for(timeout=KERNEL_START)
     work = page.locator(".tk-work")
+    shot(page, artifacts, "0-start")
 
     # Search by sign and age band narrows the list to decks with such cards, naming them.
     browse = page.locator(".tk-browse")
@@ -170,6 +171,7 @@ def test_a_facilitator_writes_content_and_runs_it(served, browser, artifacts):
     expect(work.locator(".tk-top-fields .tk-field-minutes .tk-advice")).to_contain_text("more than the plan's 20")
     shot(page, artifacts, "4-plan-over-time")
     activities.get_by_role("button", name="Remove").click()
+    expect(activities.get_by_label("Activities").locator("option")).to_have_count(3, timeout=CHECKED)
     add("Where to get help")
     expect(field(activities, "title")).to_have_value("Where to get help", timeout=CHECKED)
     field(activities, "minutes").fill("2")
@@ -199,6 +201,7 @@ def test_a_facilitator_writes_content_and_runs_it(served, browser, artifacts):
     start.wait_for(timeout=KERNEL_START)
     expect(console.get_by_role("link", name="Write or adapt a plan")).to_have_attribute("href", "content.ipynb")
     choose(console.get_by_label("Plan"), "Gifts and secrets")
+    console.screenshot(path=str(artifacts / "editor-console-start.png"))
     start.click()
     code_box = console.locator(".tk-code")
     expect(code_box).to_be_visible(timeout=CHECKED)

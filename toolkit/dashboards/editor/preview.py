@@ -111,10 +111,11 @@ class PhonePreview:
         options = [(f"{n}. {title}", n - 1) for n, _, title, _, _, _ in screens]
         was = self.screen.value
         self.screen.unobserve_all("value")
-        self.screen.options = options
-        self.screen.value = was if isinstance(was, int) and was < len(options) else 0
+        with self.screen.hold_sync():
+            self.screen.layout.display = None
+            self.screen.options = options
+            self.screen.index = was if isinstance(was, int) and was < len(options) else 0
         self.screen.observe(lambda _: self._show_screen(), "value")
-        self.screen.layout.display = None
         self._show_screen()
 
     def _show_screen(self) -> None:

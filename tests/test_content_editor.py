@@ -200,3 +200,39 @@ def test_a_file_changed_on_disk_is_not_overwritten_and_can_be_saved_as_a_copy(ow
     assert "Changed elsewhere" in path.read_text()
     assert editor.save_copy(), editor.status.value
     assert load_file(own.path_for("polls", "my-polls-copy")).questions[0].text.startswith("How sure")
+
+
+def test_search_by_text_model_sign_and_age_band():
+    from toolkit.content.catalogue import entries, search
+    found = entries()
+    by_model = {e.ident: hits for e, hits in search(found, model="online")}
+    assert by_model and all(e == "deck" for e in {x.kind for x, _ in search(found, model="online")})
+    deck = next(e for e in found if e.ident == "online-safety")
+    assert [deck.items()[i]["model"] for i in by_model["online-safety"]] == ["online"] * len(by_model["online-safety"])
+    young = search(found, sign="secrecy", age="11-13")
+    assert young and all("11-13" in e.items()[i]["ages"] and "secrecy" in e.items()[i]["signs"]
+                         for e, hits in young for i in hits)
+    assert {e.ident for e, _ in search(found, kind="plan", age="17-18")} == {"college-17-18"} | {
+        e.ident for e in found if e.kind == "plan" and e.data.get("audience") is None}
+    assert [e.ident for e, _ in search(found, text="county lines")][0] == "criminal-exploitation"
+    assert search(found, text="no card says this, ever") == []
+
+
+def test_the_editor_marks_hard_reading_beside_the_scenario_and_previews_the_card(own_dir):
+    from toolkit.dashboards.editor import EditorDashboard
+    editor = EditorDashboard()
+    editor.new("deck")
+    form = editor.deck_editor.form
+    form.fields["text"].control.value = ("Notwithstanding considerable organisational complexity, exploitation frequently "
+                                         "incorporates manipulative psychological interdependencies.")
+    assert "reads at about grade" in form.fields["text"].message.value
+    assert "tk-advised" in form.fields["text"].widget._dom_classes
+    assert "once this card has no problems" in editor.preview.phone.value
+    for name, value in (("character", "Ola"), ("age", 13), ("expected", "healthy"),
+                        ("text", "Ola, 13, and Remi, 13, walk home from school together."),
+                        ("note", "Same age, out in the open: nothing is owed."),
+                        ("prompts", "What makes this friendship feel safe?")):
+        form.fields[name].control.value = value
+    editor.deck_editor.top.fields["title"].control.value = "My deck"
+    assert editor.checked.ok, editor.summary.value
+    assert "srcdoc=" in editor.preview.phone.value and "walk home from school together" in editor.preview.phone.value

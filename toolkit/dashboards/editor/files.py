@@ -131,6 +131,8 @@ class PlanEditor:
         self.top = PlanFields(self._top_changed)
         self.settings = SettingsFields(on_change)
         self.activities = Activities(on_change)
+        self.preview: PhonePreview | None = None
+        self.activities.on_select = lambda i: self.preview.show_screen(i) if self.preview else None
         settings_box = W.VBox([f.widget for f in self.settings.fields.values()])
         settings_box.add_class("tk-settings")
         top = W.Box([f.widget for f in self.top.fields.values()])
@@ -183,7 +185,8 @@ class PlanEditor:
                               if checked.by_field(("activities", i))},
                              {i: checked.advice_by_field(("activities", i)) for i in range(count)})
         self.activities.show_total()
-        preview.show_plan(self.data, checked.ok)
+        self.preview = preview
+        preview.show_plan(self.data, checked.ok, self.activities.list.value)
 
 
 def _label(i: int, item) -> str:

@@ -181,6 +181,10 @@ class Activities:
         self.form.widget.layout.display = None if on else "none"
         if on:
             self.form.load(self.items[i])
+            self.on_select(i)
+
+    def on_select(self, index: int) -> None:
+        """An activity was chosen in the list (the plan editor shows its screen on the phone)."""
 
     def _edited(self) -> None:
         self.redraw(self.list.value)

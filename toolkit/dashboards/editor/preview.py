@@ -85,7 +85,12 @@ class PhonePreview:
             return
         self.phone.value = piece("phone", phone_screen(programme, 0))
 
-    def show_plan(self, plan: dict, ok: bool) -> None:
+    def show_screen(self, index: int) -> None:
+        """Put screen ``index`` of the plan on the phone (the activity chosen in the plan's list)."""
+        if self._programme is not None and 0 <= index < len(self.screen.options):
+            self.screen.index = index
+
+    def show_plan(self, plan: dict, ok: bool, chosen: int | None = None) -> None:
         """The plan's screens listed, and the chosen one on the phone (once the plan is valid)."""
         programme = None
         if ok:
@@ -109,7 +114,7 @@ class PhonePreview:
             start += act.minutes
         self.screens.value = piece("screen_list", screens, plan.get("minutes"))
         options = [(f"{n}. {title}", n - 1) for n, _, title, _, _, _ in screens]
-        was = self.screen.value
+        was = chosen if chosen is not None else self.screen.value
         self.screen.unobserve_all("value")
         with self.screen.hold_sync():
             self.screen.layout.display = None

@@ -236,3 +236,11 @@ def test_the_editor_marks_hard_reading_beside_the_scenario_and_previews_the_card
     editor.deck_editor.top.fields["title"].control.value = "My deck"
     assert editor.checked.ok, editor.summary.value
     assert "srcdoc=" in editor.preview.phone.value and "walk home from school together" in editor.preview.phone.value
+
+
+def test_the_content_notebook_is_thin_and_committed_clean():
+    import json
+    notebook = json.loads((ROOT / "notebooks" / "content.ipynb").read_text())
+    code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    assert len(code) == 1 and code[0]["outputs"] == [] and code[0]["execution_count"] is None
+    assert "from toolkit.dashboards.editor import show" in "".join(code[0]["source"])

@@ -244,3 +244,16 @@ def test_the_content_notebook_is_thin_and_committed_clean():
     code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
     assert len(code) == 1 and code[0]["outputs"] == [] and code[0]["execution_count"] is None
     assert "from toolkit.dashboards.editor import show" in "".join(code[0]["source"])
+
+
+def test_a_card_before_the_definition_slide_is_pointed_out_until_the_slide_moves_up(own_dir):
+    from toolkit.dashboards.editor import EditorDashboard
+    editor = EditorDashboard()
+    editor.new("plan")
+    acts = editor.plan_editor.activities
+    acts.add("card")
+    acts.add("slide")
+    acts.form.fields["id"].control.value = "what-is-exploitation"
+    assert "Activity 1 comes before the slide that says what exploitation is" in acts.messages.value
+    acts.move(-1)
+    assert acts.messages.value == "" and [a["kind"] for a in acts.items] == ["slide", "card"]

@@ -240,10 +240,10 @@ class Activities:
     def show(self, problems: dict[int, dict[str, list[str]]], advice: dict[int, dict[str, list[str]]]) -> None:
         i = self.list.value
         self.form.show(problems.get(i, {}), advice.get(i, {}))
-        # Problems of activities not on screen are listed, so none goes unseen.
-        others = [(n, msgs) for n, by in sorted(problems.items()) if n != i for msgs in by.values()]
-        self.messages.value = piece("activity_problems", [(n + 1, m) for n, msgs in others for m in msgs]) \
-            if others else ""
+        # Problems and advice of activities not on screen are listed, so none goes unseen.
+        wrong = [(n + 1, m) for n, by in sorted(problems.items()) if n != i for msgs in by.values() for m in msgs]
+        hints = [(n + 1, m) for n, by in sorted(advice.items()) if n != i for msgs in by.values() for m in msgs]
+        self.messages.value = piece("activity_problems", wrong, hints) if wrong or hints else ""
 
 
 def describe(i: int, act, cards: dict, questions: dict) -> str:

@@ -45,7 +45,7 @@ def reading_advice(data: dict) -> list[tuple[tuple, str]]:
             continue
         grade = reading_grade(text)
         if grade is not None and grade > READING_GRADE:
-            out.append((path, f"reads at about grade {grade:.0f}, above grade {READING_GRADE}: shorter sentences "
+            out.append((path, f"reads at about grade {grade:.1f}, above grade {READING_GRADE}: shorter sentences "
                               "and everyday words help the youngest students"))
     return out
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from .models import CardActivity, PollActivity, SlideActivity, SortActivity
 from .wording import student_fields
 
 READING_GRADE = 7  # students from 11: text a Year 7 reads without help
@@ -79,7 +80,9 @@ def plan_advice(data: dict) -> list[tuple[tuple, str]]:
     return out
 
 
-DEFAULT_MINUTES = {"slide": 1, "poll": 1, "card": 3, "sort": 8}
+# Each kind's minutes when an activity gives none, as the plan's models default them.
+DEFAULT_MINUTES = {kind: model.model_fields["minutes"].default for kind, model in (
+    ("slide", SlideActivity), ("poll", PollActivity), ("card", CardActivity), ("sort", SortActivity))}
 
 
 def total_minutes(activities: list[dict]) -> float:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ipywidgets as W
 
 from ... import config
-from ...content import own
 from ...content.catalogue import Entry, entries
 from ...content.drafts import Checked
 from ...content.library import Library

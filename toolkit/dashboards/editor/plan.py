@@ -10,7 +10,7 @@ import ipywidgets as W
 from ...content.advice import total_minutes
 from ...content.vocab import AGE_BANDS, PHASES
 from ..widgets.layout import row, toggle_class
-from .fields import Form, as_text, lines_of, text
+from .fields import Form, as_text, text
 from .page import piece
 
 NONE = ""
@@ -267,4 +267,4 @@ def describe(i: int, act, cards: dict, questions: dict) -> str:
     return f"{i + 1}. {what}" + (f" · {minutes:g} min" if minutes else "")
 
 
-__all__ = ["PlanFields", "SettingsFields", "Activities", "lines_of"]
+__all__ = ["PlanFields", "SettingsFields", "Activities"]

@@ -193,9 +193,8 @@ class Store:
         return row.id, respondent, new
 
     def enrol(self, code: str, token: str, admit=None) -> tuple:
-        """``register``, giving the session's row as the join's transaction read it (for
-        ``public_state_of``), so a joining phone's state needs no second read: (row,
-        respondent, new). What the server calls for each phone of a hall joining."""
+        """``register`` with the session's row as the join read it (for ``public_state_of``):
+        (row, respondent, new). What the server calls for each phone of a hall joining."""
         return answers.join(self.engine, code, token, admit)
 
     def record_response(self, code: str, token: str, activity: str, value, item: str | None = None,

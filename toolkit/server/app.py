@@ -35,6 +35,7 @@ MB = 1024 * 1024
 MAX_BODY = 10 * MB
 MAX_BUFFER = 12 * MB  # one websocket message of the largest size, with its framing
 
+KERNEL_IDLE_SECONDS = 120  # a staff kernel with no open page is stopped after this long idle
 FACILITATOR_NOTEBOOK = "facilitator.ipynb"
 TRENDS_NOTEBOOK = "trends.ipynb"
 WILDCARD = ("", "0.0.0.0", "::", "*")
@@ -243,10 +244,13 @@ def serve_config(*, host: str, port: int, db_url: str | None, open_browser: bool
     c.ServerApp.root_dir = str(notebooks if notebooks.is_dir() else config.home())
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         c.ServerApp.allow_root = True  # containers and classroom kiosks often run as root
-    # Staff kernels outlive closed tabs (Voilà's shutdown request fails its XSRF check):
-    # cull the idle ones. A dashboard left open keeps its connection and is not culled.
-    c.MappingKernelManager.cull_idle_timeout = 3600
-    c.MappingKernelManager.cull_interval = 300
+    # A dashboard's kernel (180-260 MB) stops when its tab closes or reloads: Voilà asks, and
+    # the XSRF cookie it needs comes with the login (staff.TokenExchange). When that request
+    # never arrives (a browser killed, a laptop lid shut), the kernel has no open connection
+    # and is stopped after two idle minutes. A dashboard left open keeps its connection and
+    # is never culled; a reloaded console picks its session up again from the address.
+    c.MappingKernelManager.cull_idle_timeout = KERNEL_IDLE_SECONDS
+    c.MappingKernelManager.cull_interval = 30
     c.MappingKernelManager.cull_connected = False
     c.MappingKernelManager.cull_busy = False
     c.VoilaConfiguration.show_tracebacks = False

@@ -170,6 +170,11 @@ class Store:
                                 .order_by(sessions.c.created_at.desc())).all()
         return [Session(self, row) for row in rows]
 
+    def last_plan_id(self) -> str | None:
+        """The plan of the most recently started session (the console offers it first)."""
+        with reading(self.engine) as conn:
+            return conn.execute(select(sessions.c.plan_id).order_by(sessions.c.created_at.desc()).limit(1)).scalar()
+
     def versions(self, session_ids) -> dict[str, int]:
         """The current ``version`` of each session: one query for all that are watched."""
         ids = list(session_ids)

@@ -86,3 +86,11 @@ class ChartFitter(anywidget.AnyWidget):
 
     _esm = STATIC / "fit-charts.js"
     selector = traitlets.Unicode(".tk-chart, #rendered_cells").tag(sync=True)
+
+
+class KeepInView(anywidget.AnyWidget):
+    """Keeps the element matching ``selector`` (the current activity) in view inside the
+    list that scrolls it, however long the list: the page itself does not move."""
+
+    _esm = STATIC / "keep-in-view.js"
+    selector = traitlets.Unicode().tag(sync=True)

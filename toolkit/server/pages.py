@@ -45,8 +45,9 @@ class JoinPage(BodyMixin, StudentPageHandler):
         if not code:
             return self.show_enter("")
         if token is None:
-            # From a QR code or a shared link: the code is filled in; one tap joins.
-            return self.show_enter(code)
+            # From a shared link the code is filled in and one tap joins; from the lobby's QR
+            # code (``join=1``) the page's script joins at once.
+            return self.show_enter(code, auto=self.get_argument("join", "") == "1")
         try:
             session_id, state = await self.lookup(code)
         except NotFound:
@@ -161,9 +162,9 @@ class JoinPage(BodyMixin, StudentPageHandler):
         return screens.NOTES.get(key)
 
     # -- rendering -------------------------------------------------------------------
-    def show_enter(self, code: str, error: str | None = None, status: int = 200):
+    def show_enter(self, code: str, error: str | None = None, status: int = 200, auto: bool = False):
         self.set_status(status)
-        self.render_page("enter", None, code=code, error=error, help_=self.ctx.help)
+        self.render_page("enter", None, code=code, error=error, help_=self.ctx.help, auto=auto and not error)
 
     async def show_session(self, code: str, state: dict, token: str, *, view=None, note=None, card=None,
                            error=None, text="", status: int = 200):
@@ -187,7 +188,7 @@ class JoinPage(BodyMixin, StudentPageHandler):
                          help_=help_, boot=boot)
 
     def render_page(self, name: str, state: dict | None, *, code: str = "", mine=None, position=None, note=None,
-                    error=None, text="", help_=None, boot=None):
+                    error=None, text="", help_=None, boot=None, auto=False):
         activity = (state or {}).get("activity") or {}
         mine = mine or {}
         chosen: set[str] = set()
@@ -199,7 +200,8 @@ class JoinPage(BodyMixin, StudentPageHandler):
             name=name, state=state, activity=activity, code=code, code_input=code,
             code_display=display(code) if state else "", page_title=screens.page_title(name, state),
             mine=mine, chosen=chosen, position=position, note=note, error=error, text=text,
-            help=help_ or self.ctx.help, boot=boot, refresh=REFRESH_SECONDS if screens.reloads(name, state) else None,
+            help=help_ or self.ctx.help, boot=boot, auto_join=auto,
+            refresh=REFRESH_SECONDS if screens.reloads(name, state) else None,
             received=screens.RECEIVED, option_name=screens.option_name,
             ask_link=bool(state and state.get("questions_box")) and name not in ("ended", "ask", "sent", "enter"),
             sorted_count=sum(1 for c in activity.get("cards", []) if c["id"] in mine),

@@ -24,12 +24,13 @@ class JoinPage:
     base: str | None
     warning: str | None = None
 
-    def url(self, code: str) -> str | None:
-        """The address that opens the join page with ``code`` filled in."""
+    def url(self, code: str, join: bool = False) -> str | None:
+        """The address that opens the join page with ``code`` filled in; with ``join`` (the
+        QR code's) the page joins at once, with no tap."""
         if not self.base:
             return None
         sep = "&" if "?" in self.base else "?"
-        return f"{self.base}{sep}{urlencode({'code': code})}"
+        return f"{self.base}{sep}{urlencode({'code': code, **({'join': '1'} if join else {})})}"
 
 
 def join_page(environ=None) -> JoinPage:

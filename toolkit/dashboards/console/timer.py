@@ -22,7 +22,7 @@ class Countdown:
     def __init__(self, clock: Callable[[], float] = time.monotonic):
         self.clock = clock
         self.label = W.HTML()
-        self.button = W.Button(description="Start timer", tooltip="Count down the minutes the plan gives this activity")
+        self.button = W.Button(description="Start", tooltip="Count down the minutes the plan gives this activity")
         self.button.on_click(lambda _: self.toggle())
         self.button.add_class("tk-timer-button")
         self.widget = row([self.label, self.button])
@@ -67,5 +67,5 @@ class Countdown:
         self._drawn = shown
         whole = int(max(left, 0) + 0.999)
         self.label.value = templates.macro("run.html", "timer", f"{whole // 60}:{whole % 60:02d}", self.running, over)
-        self.button.description = "Stop timer" if self.running else "Start timer"
+        self.button.description = "Stop" if self.running else "Start"
         toggle_class(self.widget, "tk-timer-over", over)

@@ -8,6 +8,10 @@
    DEAD ms, the page says the connection is lost, holds answers back and catches up. */
 (function () {
   "use strict";
+  // The lobby's QR code (?code=…&join=1) joins at once, as if "Join" were tapped. Only a
+  // browser running this script does it, so a link preview never takes a place in the class.
+  var autoJoin = document.querySelector("form[data-auto-join]");
+  if (autoJoin) { autoJoin.submit(); return; }
   var bootEl = document.getElementById("boot");
   if (!bootEl || !window.fetch || !document.body.replaceChildren) return; // the plain forms still work
   var B = JSON.parse(bootEl.textContent);

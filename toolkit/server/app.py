@@ -24,7 +24,7 @@ from traitlets.config import Config
 
 from .. import config
 from ..dashboards import template
-from . import connections, routes, staff
+from . import connections, kernels, routes, staff
 from .quietlog import is_private, keep_addresses_out_of, private_log_function
 from .context import Context
 
@@ -36,8 +36,8 @@ MAX_BODY = 10 * MB
 MAX_BUFFER = 12 * MB  # one websocket message of the largest size, with its framing
 
 KERNEL_IDLE_SECONDS = 120  # a staff kernel with no open page is stopped after this long idle
-FACILITATOR_NOTEBOOK = "facilitator.ipynb"
-TRENDS_NOTEBOOK = "trends.ipynb"
+FACILITATOR_NOTEBOOK = kernels.FACILITATOR_NOTEBOOK
+TRENDS_NOTEBOOK = kernels.TRENDS_NOTEBOOK
 WILDCARD = ("", "0.0.0.0", "::", "*")
 
 
@@ -148,6 +148,9 @@ class ToolkitApp(ExtensionApp):
         # Dashboard kernels inherit this environment: the facilitator's console shows this
         # address (and its QR code), which phones can reach, not the one the laptop used.
         export_join_url(urls["Students join at"])
+        if isinstance(serverapp.kernel_manager, kernels.StaffKernelManager):
+            # Now that the kernels would inherit the store and the join address.
+            serverapp.kernel_manager.fill(serverapp)
         if self.announce:
             for label in ("Facilitator dashboard", "Trends dashboard", "Students join at"):
                 print(f"{label}: {urls[label]}", flush=True)
@@ -253,6 +256,9 @@ def serve_config(*, host: str, port: int, db_url: str | None, open_browser: bool
     c.MappingKernelManager.cull_interval = 30
     c.MappingKernelManager.cull_connected = False
     c.MappingKernelManager.cull_busy = False
+    # The console and the trends page each have a kernel kept warm, so they open ready
+    # (kernels.py); another kernel is warmed a second after one is taken.
+    c.ServerApp.kernel_manager_class = "toolkit.server.kernels.StaffKernelManager"
     c.VoilaConfiguration.show_tracebacks = False
     # FigureWidget is an anywidget now; plotly's lab extension only adds megabytes to each page.
     c.VoilaConfiguration.extension_denylist = ["jupyterlab-plotly"]

@@ -17,7 +17,7 @@ import ipywidgets as W
 from ...content import Library
 from ...errors import ToolkitError
 from ...store import Store, open_store
-from ...store.codes import display
+from ...store.codes import display, normalise
 from ..widgets.browser import AddressParam, ChartFitter, Download, KeepInView
 from ..widgets.chart import PlotlyLoader
 from ..widgets.layout import toggle_class, visible
@@ -103,7 +103,7 @@ class FacilitatorDashboard:
         centre.add_class("tk-stage")
         self.body = W.HBox([self.activities.widget, centre, self.private.widget])
         self.body.add_class("tk-body")
-        self.address = AddressParam(param="session")
+        self.address = AddressParam(param="session", on_opened=self.opened)
         page = [stylesheet(), PlotlyLoader(), ChartFitter(), self.address, KeepInView(selector=".tk-step.tk-current")]
         if not projector:
             page.append(self.controls.keys)
@@ -137,6 +137,24 @@ class FacilitatorDashboard:
             return False
         self.attach(session)
         return True
+
+    def opened(self, query: dict) -> None:
+        """The page's address, as the page reports it once it shows: pick up the session it
+        names, as the projector view if it asks for one. (A kernel kept warm for the page
+        ran before the page existed; one started for it read the address already.)"""
+        if query.get("view", [""])[0] == "projector" and not self.projector:
+            self.become_projector()
+        code = query.get("session", [""])[0]
+        if code and (self.session is None or self.session.code != normalise(code)):
+            self.resume(code)
+
+    def become_projector(self) -> None:
+        """Turn this console into the projector view: no controls, nothing private."""
+        self.projector = True
+        self.presentation.value = True
+        self.widget.children = [w for w in self.widget.children if w is not self.controls.keys]
+        self.summary.show_exports(False)
+        self.render()
 
     def close_session(self) -> None:
         """Leave the session on screen (it carries on, or stays ended) and go back to the start."""

@@ -84,8 +84,13 @@ def test_the_console_asks_no_other_host_and_axe_finds_nothing_serious(served, br
     page.get_by_role("button", name="Open voting").click()
     expect(page.locator(".tk-status.tk-open")).to_be_visible(timeout=UPDATE)
     page.get_by_role("button", name="Reveal").click()
+    page.get_by_role("button", name="Reveal anyway").click()  # nobody answered: it asks first
     expect(page.locator(".tk-expected")).to_be_visible(timeout=UPDATE)
     found["revealed"] = serious(page)
+    page.locator("body").press("p")  # the facilitator's notes open
+    expect(page.locator("[data-mode='notes']")).to_be_visible(timeout=UPDATE)
+    found["notes open"] = serious(page)
+    page.locator("body").press("p")
     page.locator(".tk-step").last.click()
     page.get_by_role("button", name="Next", exact=True).click()
     expect(page.locator(".tk-kicker", has_text="Summary")).to_be_visible(timeout=UPDATE)

@@ -66,7 +66,9 @@ def shown(widget) -> bool:
 
 
 def button(dash, label):
-    return next(b for b in [*dash.controls.steps, dash.controls.end] if b.description == label)
+    """A control by its label; on a sort, "Open voting" is the one that says "Open sorting"."""
+    return next(b for b in [*dash.controls.steps, dash.controls.end]
+                if b.description in (label, label.replace("voting", "sorting")))
 
 
 def text(html: str) -> str:
@@ -247,7 +249,10 @@ def test_presentation_mode_hides_every_private_panel(dash, store):
 def test_sort_matrix_fills_privately_then_is_revealed(dash, store):
     session = start(dash)
     sort = go_to_kind(dash, "sort")
+    assert dash.controls.buttons["open_voting"].description == "Open sorting"  # the phones' word
+    assert "Sorting not open yet" in dash.stage.status.value
     button(dash, "Open voting").click()
+    assert "Sorting open" in dash.stage.status.value
     for i, values in enumerate([("healthy", "exploitative", "warning"), ("healthy", "warning", "healthy"),
                                 ("warning", "warning", "healthy")]):
         for card, value in zip(sort.items, values):

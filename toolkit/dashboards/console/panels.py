@@ -52,7 +52,7 @@ def status_html(snapshot) -> str:
     card_answers = sum(snapshot.counts.values()) if act.kind == "sort" else None
     state = ("open" if session.voting_open else "revealed" if session.revealed else "closed" if n
              else "not open")
-    return _piece("status", state, n, joined, card_answers)
+    return _piece("status", state, n, joined, card_answers, "Sorting" if act.kind == "sort" else "Voting")
 
 
 def reveal_html(snapshot) -> str:

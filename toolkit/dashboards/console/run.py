@@ -125,6 +125,13 @@ class Controls:
             button.disabled = verb not in can
             if verb != "end":
                 button.button_style = "primary" if verb == primary else ""
+        # A sort is opened in the words the phones use ("Sorting isn't open right now").
+        sort = session is not None and session.current_activity is not None and session.current_activity.kind == "sort"
+        for verb, label in (("open_voting", "Open voting"), ("close_voting", "Close voting")):
+            words = label.replace("voting", "sorting") if sort else label
+            if self.buttons[verb].description != words:
+                self.buttons[verb].description = words
+                self.buttons[verb].tooltip = f"{words} (key: {'O' if verb == 'open_voting' else 'C'})"
         if session is not None:
             self.buttons["next"].tooltip = ("Begin with the first activity (key: → or N)" if session.status == "lobby"
                                             else "Next activity; after the last, the summary (key: → or N)")

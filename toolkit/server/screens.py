@@ -28,7 +28,7 @@ NOTES = {
 # What a refusal means to the student, by the error's kind (or, failing that, its status).
 WORDS = {
     "no_code": "Type the code from the screen first.",
-    "not_found": "There's no workshop with that code. Check the code on the screen and try again.",
+    "not_found": "That code doesn't match a workshop. Check it against the code on the screen: 7 letters and numbers.",
     "ended": "That workshop has ended. Check the code on the screen.",
     "too_many_requests": "Too many tries. Wait a minute, then try again.",
     "wrong_codes": "Too many wrong codes. Wait a minute, then check the code on the screen.",

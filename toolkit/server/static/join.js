@@ -33,7 +33,7 @@
     late: "Your answer to the last question was saved in time.",
     invalid: "That answer couldn't be used. Please choose again.",
     reload: "Something went wrong. Reload the page and try again.",
-    gone: "There's no workshop with that code. Check the code on the screen and try again.",
+    gone: "That code doesn't match a workshop. Check it against the code on the screen: 7 letters and numbers.",
     lost: "Connection lost. Reconnecting\u2026",
     back: "Connected again.",
     pick: "Tick at least one, then press Send.",

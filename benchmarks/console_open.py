@@ -13,7 +13,8 @@ starts a kernel when the page is opened, as before. Openings alternate between t
 Ready means: the console's "Start session" button, the trends page's sessions tile, drawn
 in Chromium, timed from the navigation. Each page is closed as a tab closes (its kernel
 stops), and the next opening waits until the warm kernel has been replaced, as it is when
-a teacher opens the console once at the start of a lesson. Also recorded: the kernels the
+a teacher opens the console once at the start of a lesson (Voilà says a kernel is in the
+pool once it has started; it is ready once its notebook has run and it is idle again). Also recorded: the kernels the
 server holds with no page open and their memory (RSS).
 """
 
@@ -42,6 +43,19 @@ def filled(server) -> int:
     return len(re.findall(r"Kernel pool of \S+ is filled", server.log()))
 
 
+def settled(server, quiet: float = 2.0) -> bool:
+    """Every kernel of the server idle (a warm kernel has run its notebook), for ``quiet`` s."""
+    import json
+    import urllib.request
+    deadline = time.monotonic() + quiet
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(server.url("api/kernels", auth=True), timeout=10) as response:
+            if any(k["execution_state"] != "idle" for k in json.load(response)):
+                return False
+        time.sleep(0.25)
+    return True
+
+
 def kernels(server) -> list[int]:
     """The server's kernel processes (its children running ipykernel): their RSS in bytes."""
     import psutil
@@ -64,16 +78,15 @@ def wait(condition, timeout: float, what: str):
     raise RuntimeError(f"timed out waiting for {what}")
 
 
-def open_once(browser, server, page_name: str) -> float:
+def open_once(context, server, page_name: str) -> float:
+    """Open the page in a new tab until it is ready; close the tab as a teacher would."""
     label, selector = PAGES[page_name]
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     started = time.monotonic()
     page.goto(server.lines[label], timeout=120_000)
     page.locator(selector).first.wait_for(timeout=120_000)
     ready = time.monotonic() - started
     page.close(run_before_unload=True)
-    context.close()
     return ready
 
 
@@ -90,19 +103,24 @@ def main() -> None:
             servers[name] = common.start_server(work, f"sqlite:///{work / 'open.db'}", args=extra)
         try:
             warm = servers["warm"]
-            wait(lambda: filled(warm) >= 2, 180, "both warm kernels")
-            time.sleep(3)  # the kernels settle
+            wait(lambda: filled(warm) >= 2 and settled(warm), 240, "both warm kernels to run their notebooks")
             idle = {name: kernels(s) for name, s in servers.items()}
             times = {(way, page): [] for way in servers for page in PAGES}
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-                for _ in range(args.runs):
+                # One browser window per server, kept open: a closed tab asks for its kernel
+                # to stop as it closes, which a window closing at once could cut short.
+                contexts = {way: browser.new_context(viewport={"width": 1280, "height": 800}) for way in servers}
+                for run in range(args.runs):
                     for page_name in PAGES:
                         for way, server in servers.items():
                             before = filled(server)
-                            times[(way, page_name)].append(open_once(browser, server, page_name))
+                            ready = open_once(contexts[way], server, page_name)
+                            times[(way, page_name)].append(ready)
+                            print(f"run {run + 1}: {page_name} {way} ready in {ready:.1f} s", flush=True)
                             if way == "warm":
-                                wait(lambda: filled(server) > before, 180, "the warm kernel to be replaced")
+                                wait(lambda: filled(server) > before and settled(server), 240,
+                                     "the warm kernel to be replaced and run its notebook")
                             wait(lambda: len(kernels(server)) <= len(idle[way]), 120, "the page's kernel to stop")
                 browser.close()
         finally:

@@ -261,7 +261,10 @@ def serve_config(*, host: str, port: int, db_url: str | None, open_browser: bool
     c.ServerApp.kernel_manager_class = "toolkit.server.kernels.StaffKernelManager"
     c.VoilaConfiguration.show_tracebacks = False
     # FigureWidget is an anywidget now; plotly's lab extension only adds megabytes to each page.
-    c.VoilaConfiguration.extension_denylist = ["jupyterlab-plotly"]
+    # JupyterLab's Voilà preview button and its code-colouring theme do nothing on a dashboard:
+    # each is one more script for the page to fetch before it is ready.
+    c.VoilaConfiguration.extension_denylist = ["jupyterlab-plotly", "@voila-dashboards/jupyterlab-preview",
+                                               "jupyterlab_pygments"]
     # Voila's voila/files/ route is a plain tornado file handler that Jupyter's login does not
     # guard: by default it hands any picture under the notebook folder to anyone who asks.
     # The dashboards use no files of their own, so it hands out none.

@@ -191,9 +191,8 @@ class JoinPage(BodyMixin, StudentPageHandler):
         ns = screens.namespace(name, state, code=code, mine=mine, position=position, note=note, error=error,
                                text=text, help_=help_ or self.ctx.help, boot=boot, xsrf_html=self.xsrf_form_html(),
                                page_url=self.ctx.page_url, css_url=self.ctx.asset_url("join.css"),
-                               js_url=self.ctx.asset_url("join.js"))
+                               js_url=self.ctx.asset_url("join.js"), auto_join=auto)
         ns["refresh"] = REFRESH_SECONDS if ns["refresh"] else None
-        ns["auto_join"] = auto  # the lobby's QR code: the page joins at once
         html = self.ctx.templates.load("join.html").generate(**ns)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")

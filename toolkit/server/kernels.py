@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado import web
 from voila.configuration import VoilaConfiguration
 from voila.notebook_renderer import NotebookRenderer
 from voila.paths import collect_template_paths
@@ -61,6 +62,18 @@ class StaffKernelManager(_Pooling):
         for name in PRELOADED:
             if os.path.isfile(os.path.join(self.root_dir, name)):
                 self.fill_if_needed(delay=0, notebook_name=name)
+
+    def list_kernels(self):
+        # Warm kernels start as the server comes up. Jupyter's listing fails (500) on a kernel
+        # it has registered but not yet stamped with its first activity; leave that one out,
+        # as Jupyter leaves out one that has just stopped.
+        models = []
+        for kernel_id in self.pinned_superclass.list_kernel_ids(self):
+            try:
+                models.append(self.kernel_model(kernel_id))
+            except (web.HTTPError, KeyError, AttributeError):
+                pass
+        return models
 
     # Voilà's pool reads these from its app; here they come from the server.
     @property

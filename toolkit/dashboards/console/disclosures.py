@@ -12,6 +12,7 @@ from datetime import datetime
 
 from markupsafe import Markup
 
+from ...store.codes import display
 from ..widgets.style import css
 from .page import HERE, templates
 from .questions import STATUS_WORDS, flag_reason
@@ -48,7 +49,7 @@ def record_rows(session, questions: list[dict]) -> list[dict]:
 def safeguarding_record(session, questions: list[dict]) -> str:
     """The record as one HTML page that prints and opens anywhere without a network."""
     labels = " · ".join(v for v in session.labels.values() if v) or "no group labels"
-    return templates.render("safeguarding.html", title=session.title, code=session.code, labels=labels,
+    return templates.render("safeguarding.html", title=session.title, code=display(session.code), labels=labels,
                             started=local_time(session.started_at or session.created_at, "%d %b %Y, %H:%M"),
                             rows=record_rows(session, questions),
                             stylesheet=Markup(css(HERE / "static" / "report.css")),

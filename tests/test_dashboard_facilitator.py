@@ -562,3 +562,21 @@ def test_a_redraw_that_fails_is_said_and_tried_again(dash, store, monkeypatch):
     monkeypatch.undo()
     assert dash.refresh() is True  # the same change, drawn this time
     assert "data-joined='1'" in dash.lobby.joined.value and dash.message.value == ""
+
+
+def test_the_record_for_the_safeguarding_lead_holds_every_question_and_the_report_none_unseen(dash, store):
+    session = start(dash)
+    shown_q = store.submit_question(session.code, "Asked in the lobby, shown later")
+    dash.activities.steps[3].click()
+    hidden_q = store.submit_question(session.code, "Someone older asks me for <b>pics</b>")
+    store.set_question_status(shown_q, "approved")
+    store.set_question_status(hidden_q, "hidden")
+    name, mime, body = dash.safeguarding_file()
+    record = body.decode()
+    assert name.startswith(f"for-the-safeguarding-lead-{session.code}-") and mime == "text/html"
+    assert "“Someone older asks me for &lt;b&gt;pics&lt;/b&gt;”" in record  # as written, escaped
+    assert "4. Card: Ana, 15" in record and "the lobby, before the first activity" in record
+    assert re.search(r"\d\d [A-Z][a-z]{2} \d{4}, \d\d:\d\d<", record)  # to the minute, no seconds
+    assert record.index("pics") < record.index("Asked in the lobby")  # flagged first
+    report = dash.html_file()[2].decode()
+    assert "Asked in the lobby, shown later" in report and "pics" not in report.split("Questions shown")[-1]

@@ -45,3 +45,23 @@ def suppress(table: pd.DataFrame, keys, n: str = "respondents", columns=None, mi
     elif "suppressed" not in out:
         out["suppressed"] = False
     return out
+
+
+def floor(rows: pd.DataFrame, keys, min_group_size: int | None = None):
+    """The rows whose session gave their cell at least the threshold of respondents.
+
+    Secondary suppression. Every filter of the trends page (dates, organisation, group…)
+    picks whole sessions, so two filtered views differ by whole sessions' parts of each
+    cell. A session's part counts only when at least ``k`` of its respondents are in it:
+    every figure then rests on ``k`` or more, and so does the difference between any two
+    views, so no subtraction reaches a smaller group. ``keys`` name the cell within a
+    session (e.g. ``["deck_id", "item_id"]``; ``[]`` for the whole session).
+    """
+    from .cells import Cells, respondent_key, take  # cells builds its empty tables with suppress
+    if rows.empty:
+        return rows
+    k = threshold(min_group_size)
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    cells = Cells(rows, ["session_id"] + keys)
+    enough = cells.distinct(respondent_key(rows)) >= k
+    return take(rows, enough[cells.cell])

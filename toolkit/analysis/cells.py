@@ -112,7 +112,7 @@ class Cells:
 # Only these columns are read; copying just them keeps a filter of millions of rows cheap.
 USED = ["session_id", "organisation", "group", "age_band", "setting", "facilitator", "plan_id", "deck_id",
          "session_date", "month", "activity_kind", "phase", "item_id", "item_type", "respondent", "value",
-         "expected", "model"]
+         "expected", "model", "deck_version", "side"]
 
 
 def take(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:

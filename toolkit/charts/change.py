@@ -92,6 +92,58 @@ def change_group_chart(table: pd.DataFrame, by, question_labels: dict | None = N
                        y=1 + 40 / max(total, 1))
 
 
+def question_chart(table: pd.DataFrame, question_labels: dict | None = None, title: str = "",
+                   min_group_size: int | None = None):
+    """Every question's change with its 95% interval (``trends.change_by()`` without a
+    breakdown): scale questions in one panel, questions with a right answer in another,
+    each on its own unit; hidden questions say so."""
+    if table.empty:
+        return empty_figure(title, "No baseline and end-point answers match these filters.")
+    question_labels = question_labels or {}
+    scale = table["item_type"].astype(str).eq("scale").to_numpy()
+    parts = [(scale, True), (~scale, False)]
+    parts = [(mask, unit) for mask, unit in parts if mask.any()]
+    heights = [30 + 40 * int(mask.sum()) for mask, _ in parts]
+    gap = 90
+    total = sum(heights) + gap * (len(parts) - 1)
+    fig = make_subplots(rows=len(parts), cols=1, row_heights=heights, vertical_spacing=gap / max(total, 1),
+                        subplot_titles=["Scale questions (1–5)" if unit else "Questions with a right answer"
+                                        for _, unit in parts],
+                        figure=_figure(title, total + 100 + (60 if title else 0)))
+    hidden_total = 0
+    for n, (mask, unit) in enumerate(parts, start=1):
+        rows = table[mask]
+        factor, places = (1, 1) if unit else (100, 0)
+        labels = [wrap(question_labels.get(i, i), 44) for i in rows["item_id"]]
+        change = rows["change"].astype(float).to_numpy() * factor
+        low = rows["change_low"].astype(float).to_numpy() * factor
+        high = rows["change_high"].astype(float).to_numpy() * factor
+        shown = ~np.isnan(change)
+        fig.add_scatter(x=change[shown], y=[l for l, ok in zip(labels, shown) if ok], mode="markers", row=n, col=1,
+                        marker=dict(color=ACCENT, size=9), showlegend=False,
+                        error_x=dict(type="data", symmetric=False, array=(high - change)[shown],
+                                     arrayminus=(change - low)[shown], color=ACCENT, thickness=2, width=5),
+                        customdata=np.stack([low[shown], high[shown]], axis=-1),
+                        hovertemplate=f"%{{y}}: %{{x:+.{places}f}} (95% CI %{{customdata[0]:.{places}f}} to "
+                                      f"%{{customdata[1]:.{places}f}})<extra></extra>")
+        hidden = rows["suppressed"].eq(True).to_numpy()
+        if hidden.any():
+            hidden_total += int(hidden.sum())
+            fig.add_scatter(x=[0] * int(hidden.sum()), y=[l for l, h in zip(labels, hidden) if h], mode="text",
+                            text=["hidden: too few"] * int(hidden.sum()), textposition="middle right", row=n, col=1,
+                            textfont=dict(color=HIDDEN_TEXT, size=12), showlegend=False, hoverinfo="skip")
+        ends = np.abs(np.concatenate([low[shown], high[shown], [0.5 if unit else 10]]))
+        span = float(np.nanmax(ends)) * 1.1
+        fig.update_xaxes(range=[-span, span], zeroline=True, zerolinecolor=INK, title_text=_unit(unit),
+                         title_font=dict(size=12), row=n, col=1)
+        fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels,
+                         range=[len(labels) - 0.5, -0.5], automargin=True, tickfont=dict(size=11), row=n, col=1)
+    for annotation in fig.layout.annotations:
+        annotation.update(x=0, xanchor="left", font=dict(size=13))
+    return hidden_note(fig, hidden_total, min_group_size, "questions" if hidden_total > 1 else "question",
+                       y=1 + 40 / max(total, 1))
+
+
 def comparison_chart(comparison, question_labels: dict | None = None, title: str = "",
                      min_group_size: int | None = None):
     """``compare.compare``'s change by side, sides in reading order."""
@@ -99,4 +151,4 @@ def comparison_chart(comparison, question_labels: dict | None = None, title: str
                               order=comparison.order, min_group_size=min_group_size)
 
 
-__all__ = ["change_group_chart", "comparison_chart"]
+__all__ = ["change_group_chart", "comparison_chart", "question_chart"]

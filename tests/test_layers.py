@@ -24,7 +24,8 @@ MAY_IMPORT = {
     "dashboards": {"config", "errors", "content", "store", "analysis", "charts", "safeguarding", "server.qr"},
     # toolkit serve names the dashboards' Voila template in Voila's configuration.
     "server": {"config", "errors", "content", "store", "safeguarding", "dashboards.template"},
-    "cli": {"config", "errors", "content", "store", "analysis", "bundle", "demo", "server"},
+    # toolkit report writes the same programme report as the trends page's button.
+    "cli": {"config", "errors", "content", "store", "analysis", "bundle", "demo", "server", "dashboards.trends.report"},
 }
 
 

@@ -63,5 +63,7 @@ def test_this_term_against_last_and_one_organisation_against_the_others():
     assert orgs.order == ["A", K.OTHERS]
     assert set(orgs.change["side"]) == {"A", K.OTHERS}
     assert orgs.change.set_index("side").loc[K.OTHERS, "paired"] == 24
-    with pytest.raises(ValueError, match="needs the organisation"):
-        K.sides(frame, "organisation")
+    assert set(K.sides(frame, "organisation")["side"]) == {"A", "B"}
+    assert set(K.sides(frame, "group", "A · G")["side"]) == {"A · G", K.OTHERS}
+    with pytest.raises(ValueError, match="unknown comparison"):
+        K.sides(frame, "colour")

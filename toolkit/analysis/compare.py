@@ -21,14 +21,16 @@ from .trends import accuracy_by_model, card_rows, change_by, phase_rows
 
 SIDE = "side"
 OTHERS = "All others"
-# name: (what the page calls it, the column it splits on, whether it needs a value)
+# name: (what the page calls it, the session labels a side is made of; None for terms)
 KINDS = {
-    "term": ("This term against last term", "session_date", False),
-    "organisation": ("One organisation against all others", "organisation", True),
-    "group": ("One group against all others", "group", True),
-    "age_band": ("Age bands", "age_band", False),
-    "setting": ("Settings", "setting", False),
-    "deck_version": ("Deck versions", "deck_version", False),
+    "term": ("This term against last term", None),
+    "group": ("Groups", ["organisation", "group"]),
+    "organisation": ("Organisations", ["organisation"]),
+    "age_band": ("Age bands", ["age_band"]),
+    "setting": ("Settings", ["setting"]),
+    "facilitator": ("Facilitators", ["facilitator"]),
+    "plan_id": ("Plans", ["plan_id"]),
+    "deck_version": ("Deck versions", ["deck_version"]),
 }
 # UK school terms (England): autumn from September, spring from January, summer from April.
 TERMS = ((9, "Autumn"), (1, "Spring"), (4, "Summer"))
@@ -66,17 +68,16 @@ def school_year_of(day) -> tuple[pd.Timestamp, pd.Timestamp, str]:
 def sides(responses: pd.DataFrame, kind: str, value: str | None = None, today: date | None = None) -> pd.DataFrame:
     """The answers with a ``side`` column for a comparison; answers on no side are left out.
 
-    ``kind`` is one of ``KINDS``; ``value`` the organisation or group set against all the
-    others; ``today`` the day "this term" is read from (default: today).
+    ``kind`` is one of ``KINDS``; ``value``, when given, the one side (an organisation, or
+    "organisation · group") set against all the others; ``today`` the day "this term" is
+    read from (default: today).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown comparison {kind!r} (one of {', '.join(KINDS)})")
-    _, column, needs_value = KINDS[kind]
-    if needs_value and value is None:
-        raise ValueError(f"comparing by {kind} needs the {kind} to set against the others")
+    columns = KINDS[kind][1]
     if responses.empty:
         return responses.assign(**{SIDE: pd.Series(dtype=object)})
-    if kind == "term":
+    if columns is None:
         now = pd.Timestamp(today or date.today())
         this, last = term_of(now), previous_term(now)
         dates = utc(responses["session_date"]).dt.tz_localize(None)
@@ -84,8 +85,9 @@ def sides(responses: pd.DataFrame, kind: str, value: str | None = None, today: d
         for start, end, name in (last, this):
             side[((dates >= start) & (dates < end)).to_numpy()] = name
     else:
-        labels = responses[column].astype(object).where(responses[column].notna(), NOT_SET)
-        if needs_value:
+        parts = [responses[c].astype(object).where(responses[c].notna(), NOT_SET) for c in columns]
+        labels = parts[0] if len(parts) == 1 else parts[0].str.cat(parts[1:], sep=" · ")
+        if value is not None:
             side = np.where((labels == value).to_numpy(), value, OTHERS).astype(object)
         else:
             side = labels.to_numpy(dtype=object)
@@ -130,6 +132,8 @@ def compare(responses: pd.DataFrame, kind: str, value: str | None = None, today:
                                     for _, r in change.iterrows()])
     cards = accuracy_by_model(card_rows(rows), by=SIDE, min_group_size=min_group_size)
     title = KINDS[kind][0] if value is None else f"{value} against all others"
+    if value is not None and not (change["side"] == value).any() and not (cards["side"] == value).any():
+        title += f" ({value} has no answers in this selection)"
     return Comparison(kind, title, side_order(kind, change if len(change) else cards, value, today), change, cards)
 
 

@@ -101,7 +101,7 @@ class TrendsDashboard:
         self.headline = W.HTML()
         self.headline.add_class("tk-headline")
         self.readings = W.HTML()
-        self.readings.add_class("tk-readings")
+        self.readings.add_class("tk-readings-box")
         self.comparison: K.Comparison | None = None
         self.note = W.HTML()
         self.panels = {

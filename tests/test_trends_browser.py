@@ -91,7 +91,7 @@ def test_a_lead_filters_compares_and_downloads_the_report_in_chromium(served, br
         const svg = box.querySelector('.main-svg');
         return svg && Math.abs(svg.getBoundingClientRect().width - box.getBoundingClientRect().width) < 4; })""",
                            timeout=15_000)
-    page.screenshot(path=str(artifacts / "trends-all.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "trends-all.png"))
     # The comparison sits at the top, with its reading in words.
     assert page.locator(".tk-filter-compare select").is_visible()
     assert "paired answers" in page.locator(".tk-panel-comparison details.tk-readings").inner_text()
@@ -114,13 +114,15 @@ def test_a_lead_filters_compares_and_downloads_the_report_in_chromium(served, br
     assert link.get_attribute("download") == "misjudged-cards.csv"
     csv = base64.b64decode(link.get_attribute("href").split("base64,")[1]).decode()
     assert "match_low,match_high" in csv.splitlines()[0]
-    page.locator(".tk-panel-cards-by-month").screenshot(path=str(artifacts / "trends-cards-filtered.png"))
+    page.locator(".tk-panel-cards-by-month").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "trends-cards-filtered.png"))
 
     page.locator(".tk-filter-organisation select").select_option("All")
     page.locator(".tk-filter-compare select").select_option(f"{ORG} against all others")
     page.locator(".tk-panel-comparison .tk-chart[data-version='4'] .main-svg").first.wait_for(timeout=15_000)
     assert f"{ORG} against all others" in page.locator(".tk-panel-comparison details.tk-readings").inner_text()
-    page.locator(".tk-panel-comparison").screenshot(path=str(artifacts / "trends-comparison.png"))
+    page.locator(".tk-panel-comparison").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "trends-comparison.png"))
 
     with page.expect_download(timeout=60_000) as download:
         page.get_by_role("button", name="Download report").click()

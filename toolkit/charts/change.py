@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 from .style import ACCENT, HIDDEN_TEXT, INK, wrap
 from .trends import _figure, empty_figure, hidden_note
 
-ROW = 24  # pixels per group in a panel
+ROW = 22  # pixels per group in a panel
 NOT_ASKED = "#B0B8C4"
 
 
@@ -38,7 +38,7 @@ def change_group_chart(table: pd.DataFrame, by, question_labels: dict | None = N
     scale_of = frame.drop_duplicates("item_id").set_index("item_id")["item_type"].astype(str).eq("scale")
     items = sorted(scale_of.index, key=lambda i: (not scale_of[i], i))
     heights = [20 + ROW * len(groups) for _ in items]
-    gap = 100  # the axis title below a panel and the two-line question above the next
+    gap = 84  # the axis title below a panel and the question above the next
     total = sum(heights) + gap * (len(items) - 1)
     fig = make_subplots(rows=len(items), cols=1, row_heights=heights, vertical_spacing=gap / max(total, 1),
                         subplot_titles=[wrap(question_labels.get(i, i), 110) for i in items],
@@ -84,7 +84,7 @@ def change_group_chart(table: pd.DataFrame, by, question_labels: dict | None = N
         span = spans[scale]
         fig.update_xaxes(range=[-span * 1.1, span * 1.1], zeroline=True, zerolinecolor=INK, zerolinewidth=1,
                          title_text=_unit(scale), title_font=dict(size=12), row=n, col=1)
-        fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels, autorange="reversed",
+        fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels,
                          range=[len(labels) - 0.5, -0.5], automargin=True, row=n, col=1)
     for annotation in fig.layout.annotations:
         annotation.update(x=0, xanchor="left", font=dict(size=13))

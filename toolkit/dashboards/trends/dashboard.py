@@ -37,19 +37,20 @@ COMPARE = {"Groups": "group", "Organisations": "organisation", "This term agains
            "Age bands": "age_band", "Settings": "setting", "Deck versions": "deck_version",
            "Facilitators": "facilitator", "Plans": "plan_id"}
 AGAINST = " against all others"
+DEFAULT_COMPARE = "This term against last"
 
 
 class Panel:
     """One chart with its explanation, and the table behind it to read or download."""
 
-    def __init__(self, title: str, blurb: str, filename: str, extra: list | None = None):
+    def __init__(self, title: str, blurb: str, filename: str, extra: list | None = None, after: list | None = None):
         self.filename = filename
         self.chart = Chart()
         self.table = W.HTML()
         self.download = W.HTML()
         self.download.add_class("tk-tablebar")
         heading = W.HTML(templates.macro("page.html", "panel_heading", title, blurb))
-        self.widget = W.VBox([heading, *(extra or []), self.chart, self.table, self.download])
+        self.widget = W.VBox([heading, *(extra or []), self.chart, *(after or []), self.table, self.download])
         self.widget.add_class("tk-panel")
         self.widget.add_class(f"tk-panel-{filename}")
 
@@ -77,7 +78,8 @@ class TrendsDashboard:
         self.until = W.DatePicker(description="To", layout=W.Layout(width="100%"))
         self.choices = {name: W.Dropdown(description=label, options=[ALL], value=ALL, layout=W.Layout(width="100%"))
                         for name, label in FILTERS}
-        self.compare = W.Dropdown(options=list(COMPARE), value="Groups", description="Compare",
+        # Two sides by default: a long list of groups makes a tall chart to scroll past.
+        self.compare = W.Dropdown(options=list(COMPARE), value=DEFAULT_COMPARE, description="Compare",
                                   layout=W.Layout(width="100%"))
         self.download_report = Download("Download report", self._report,
                                         hint="The programme report for these filters, as one HTML page that "
@@ -123,7 +125,7 @@ class TrendsDashboard:
             "compare": Panel("Change from start to end, compared",
                              "Each question's change for each side of the comparison chosen above, with its 95% "
                              "confidence interval: a dot and its line. A line crossing zero means no clear change.",
-                             "comparison", extra=[self.readings]),
+                             "comparison", after=[self.readings]),
         }
         sizes_row = W.HBox([self.panels["months"].widget, self.panels["sizes"].widget])
         sizes_row.add_class("tk-row")
@@ -173,7 +175,7 @@ class TrendsDashboard:
             options = list(COMPARE) + [org + AGAINST for org in orgs]
             current = self.compare.value
             self.compare.options = options
-            self.compare.value = current if current in options else "Groups"
+            self.compare.value = current if current in options else DEFAULT_COMPARE
 
     @contextmanager
     def _hold(self):

@@ -42,7 +42,8 @@ def readings_html(comparison, questions: dict, k: int) -> str:
     for item, rows in table.assign(_o=table["side"].map(order)).sort_values("_o").groupby("item_id", sort=True):
         groups.append((questions.get(item, item), [(r["side"], read_change(r, "", k), bool(r["suppressed"]))
                                                    for _, r in rows.iterrows()]))
-    return templates.macro("page.html", "readings", comparison.title, groups)
+    lines = sum(len(rows) for _, rows in groups)
+    return templates.macro("page.html", "readings", comparison.title, groups, lines <= 30)
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:

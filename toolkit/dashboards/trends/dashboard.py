@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 
 import ipywidgets as W
 import pandas as pd
@@ -37,6 +37,19 @@ COMPARE = {"Groups": "group", "Organisations": "organisation", "This term agains
            "Age bands": "age_band", "Settings": "setting", "Deck versions": "deck_version",
            "Facilitators": "facilitator", "Plans": "plan_id"}
 AGAINST = " against all others"
+ANY_TIME, CHOSEN_DATES = "Any time", "Dates chosen below"
+
+
+def _term(pick):
+    def dates(today):
+        start, end, _ = pick(today)
+        return start.date(), (end - pd.Timedelta(days=1)).date()  # the "to" day is included
+    return dates
+
+
+# Presets a lead asks for, as (first day, last day) from today; school terms as in England.
+PERIODS = {ANY_TIME: lambda today: (None, None), "This term": _term(K.term_of),
+           "Last term": _term(K.previous_term), "This school year": _term(K.school_year_of)}
 DEFAULT_COMPARE = "This term against last"
 
 
@@ -74,6 +87,8 @@ class TrendsDashboard:
         self._cache: dict = {}
 
         # Each control's own description is its label: a screen reader names the control by it.
+        self.period = W.Dropdown(description="Dates", options=list(PERIODS) + [CHOSEN_DATES], value=ANY_TIME,
+                                 layout=W.Layout(width="100%"))
         self.since = W.DatePicker(description="From", layout=W.Layout(width="100%"))
         self.until = W.DatePicker(description="To", layout=W.Layout(width="100%"))
         self.choices = {name: W.Dropdown(description=label, options=[ALL], value=ALL, layout=W.Layout(width="100%"))
@@ -89,7 +104,7 @@ class TrendsDashboard:
         self.status = W.HTML()
         self.status.add_class("tk-status")
 
-        cells = [self._filter("From", self.since), self._filter("To", self.until)]
+        cells = [self._filter("Dates", self.period), self._filter("From", self.since), self._filter("To", self.until)]
         cells += [self._filter(label, self.choices[name]) for name, label in FILTERS]
         cells.append(self._filter("Compare", self.compare))
         filters = W.Box(cells)
@@ -138,6 +153,7 @@ class TrendsDashboard:
 
         for picker in (self.since, self.until):
             picker.observe(self._changed, "value")
+        self.period.observe(self._period_chosen, "value")
         for name, dropdown in self.choices.items():
             dropdown.observe(self._changed, "value")
         self.compare.observe(self._changed, "value")
@@ -204,6 +220,8 @@ class TrendsDashboard:
                     getattr(self, name).value = value
                 else:
                     self.choices[name].value = ALL if value is None else value
+            if "since" in values or "until" in values:
+                self.period.value = CHOSEN_DATES if (self.since.value or self.until.value) else ANY_TIME
             self._set_options()
         self.refresh()
 
@@ -212,6 +230,7 @@ class TrendsDashboard:
         with self._hold():
             self.since.value = None
             self.until.value = None
+            self.period.value = ANY_TIME
             for dropdown in self.choices.values():
                 dropdown.value = ALL
             self._set_options()
@@ -226,7 +245,19 @@ class TrendsDashboard:
             self._set_options()
         self.refresh()
 
+    def _period_chosen(self, change) -> None:
+        """A preset sets both dates (and redraws once); "chosen dates" leaves them be."""
+        if self._quiet or change["new"] == CHOSEN_DATES:
+            return
+        since, until = PERIODS[change["new"]](date.today())
+        with self._hold():
+            self.since.value, self.until.value = since, until
+        self.refresh()
+
     def _changed(self, change) -> None:
+        if change["owner"] in (self.since, self.until) and not self._quiet:
+            with self._hold():
+                self.period.value = CHOSEN_DATES if (self.since.value or self.until.value) else ANY_TIME
         if self._quiet:
             return
         if change["owner"] is self.choices["organisation"]:

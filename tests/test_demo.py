@@ -48,6 +48,14 @@ def test_sessions_span_the_past_year_across_organisations(filled):
     assert demo.demo_sessions(store) == 60
 
 
+def test_the_tricky_cards_are_shipped_cards_of_the_kind_they_claim():
+    """The misjudged-card patterns name real cards: a missing id would quietly simulate nothing."""
+    library = Library()
+    cards = {card.id: card.expected for ident in library.ids("deck") for card in library.find("deck", ident).cards}
+    assert {ident: cards.get(ident) for ident in demo.TRICKY} == dict.fromkeys(demo.TRICKY, "exploitative")
+    assert {ident: cards.get(ident) for ident in demo.FRICTION} == dict.fromkeys(demo.FRICTION, "healthy")
+
+
 def test_answers_look_like_classes(filled):
     store, result, _ = filled
     answers = store.answers

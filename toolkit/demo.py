@@ -63,7 +63,7 @@ ORGANISATIONS: tuple[Organisation, ...] = (
 # friend looks like romance or generosity until the signs have been talked through.
 TRICKY = {"jade-older-boyfriend": 0.34, "priya-prove-it": 0.22, "jordan-stays-over": 0.26,
           "ivy-modelling-offer": 0.3, "tyler-bed-for-the-night": 0.2, "aisha-flat-parties": 0.18,
-          "leo-game-codes": 0.24, "ben-lifts": 0.22}
+          "leo-game-codes": 0.24, "chloe-lift-home": 0.22}
 # Healthy cards with friction in them (an argument, saying no) that some call warning signs.
 FRICTION = {"dev-and-keira-disagree": 0.3, "leah-says-no": 0.15, "ade-youth-worker": 0.18,
             "nadia-no-pictures": 0.12}

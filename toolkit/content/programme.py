@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..errors import ContentError, Invalid, Problem
 from . import helptext
 from .models import Deck, Help, Plan, PollBank, activity_id
-from .vocab import MODELS, NOT_SURE, SIGNS
+from .vocab import CARD_KINDS, MODELS, NOT_SURE, SIGNS
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ class Programme:
 
     def options(self, activity: Activity) -> list[dict]:
         """What a student can choose for an activity: ``[{id, label, colour?}]``."""
-        if activity.kind in ("card", "sort"):
+        if activity.kind in CARD_KINDS:
             return self.categories()
         if activity.kind == "poll":
             q = self.question(activity.items[0])
@@ -188,7 +188,7 @@ class Programme:
         A multiple-choice answer is stored as its option ids joined in option order, so the
         expected one is joined the same way, whatever order the poll bank lists it in.
         """
-        if activity.kind in ("card", "sort"):
+        if activity.kind in CARD_KINDS:
             return self.card(item)["expected"]
         if activity.kind != "poll":
             return None
@@ -224,7 +224,7 @@ class Programme:
     def reveal(self, activity: Activity, private: bool = True) -> dict:
         """Expected answers and signs for an activity; with ``private`` also notes and prompts."""
         out: dict = {}
-        if activity.kind in ("card", "sort"):
+        if activity.kind in CARD_KINDS:
             cats = {c["id"]: c["label"] for c in self.categories()}
             items = []
             for cid in activity.items:

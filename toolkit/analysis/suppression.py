@@ -7,6 +7,8 @@ number blanked and ``suppressed`` set. Every trends table passes through ``suppr
 
 from __future__ import annotations
 
+import weakref
+
 import pandas as pd
 
 from .. import config
@@ -62,6 +64,18 @@ def floor(rows: pd.DataFrame, keys, min_group_size: int | None = None):
         return rows
     k = threshold(min_group_size)
     keys = [keys] if isinstance(keys, str) else list(keys)
+    # One redraw asks for the same floor of the same frame several times (the headline, the
+    # months and the sizes all floor whole sessions): keep the last few answers.
+    memo = (id(rows), len(rows), tuple(keys), k)
+    kept = _FLOORS.get(memo)
+    if kept is not None and kept[0]() is rows:
+        return take(rows, kept[1])
     cells = Cells(rows, ["session_id"] + keys)
-    enough = cells.distinct(respondent_key(rows)) >= k
-    return take(rows, enough[cells.cell])
+    mask = (cells.distinct(respondent_key(rows)) >= k)[cells.cell]
+    _FLOORS[memo] = (weakref.ref(rows), mask)  # the mask, not the rows: a copy of millions is not kept
+    while len(_FLOORS) > 8:
+        _FLOORS.pop(next(iter(_FLOORS)))
+    return take(rows, mask)
+
+
+_FLOORS: dict = {}

@@ -9,7 +9,7 @@ figure at all.
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from toolkit.analysis import trends as T
@@ -202,6 +202,7 @@ def test_two_filtered_views_never_differ_by_a_small_group(rows, k, org, narrower
     if value is None:
         value = data.draw(st.sampled_from([v if v is not None else T.NOT_SET for v in LABELS[name]]))
     wide_filters = {"organisation": org} if org else {}
+    assume(name not in wide_filters)  # a second organisation would not narrow the first
     narrow_filters = {**wide_filters, name: value}
     wide = T.filter_responses(rows, **wide_filters)
     narrow = T.filter_responses(rows, **narrow_filters)

@@ -274,3 +274,18 @@ def test_categorical_frames_give_the_same_tables(responses):
         b = getattr(T, name)(coded, min_group_size=2)
         pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False,
                                       check_categorical=False)
+
+
+def test_two_decks_sharing_a_card_id_never_merge():
+    from toolkit.charts import trends as C
+    rows = []
+    for deck, session, value in (("deck-a", "S1", "exploitative"), ("deck-b", "S2", "healthy")):
+        for r in range(1, 6):
+            row = answer(session, "card", "card-c1", "c1", "card", r, value, "exploitative", "online")
+            rows.append(dict(row, deck_id=deck))
+    table = T.card_match_by_month(frame(rows), min_group_size=5)
+    assert list(zip(table["deck_id"], table["match"])) == [("deck-a", 1.0), ("deck-b", 0.0)]
+    fig = C.card_month_chart(table, {"c1": "Jo, 14"}, min_group_size=5)
+    rows_drawn = list(fig.data[-1].y)
+    assert len(rows_drawn) == 2 and rows_drawn[0] != rows_drawn[1]  # "Jo, 14 · deck-a", "Jo, 14 · deck-b"
+    assert [v for v in np.asarray(fig.data[-1].z, dtype=float).ravel()] == [100.0, 0.0]

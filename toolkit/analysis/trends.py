@@ -27,7 +27,7 @@ from ..content.vocab import CARD_KINDS, SESSION_LABELS
 from . import intervals
 from .cells import (NOT_SET, Cells, coded, empty, matches, mode, month_codes, respondent_key, sorted_by, take, utc,
                     with_hidden)
-from .change import change_by, phase_rows
+from .baseline_endpoint import change_by, phase_rows
 from .suppression import floor, suppress, threshold
 
 LABEL_FILTERS = SESSION_LABELS

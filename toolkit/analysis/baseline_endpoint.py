@@ -1,5 +1,7 @@
-"""Baseline → end-point change per question, with its 95% confidence interval: paired
-within a session where the same respondents answered both ends, Welch's otherwise.
+"""Baseline → end-point change per question across sessions, with its 95% confidence
+interval: paired within a session where the same respondents answered both ends, Welch's
+otherwise. (Not named ``change``: ``toolkit.analysis.change`` is one session's change, for
+the console, and a submodule of that name would replace it.)
 
 Answers keep their in-session respondent number after a session ends (only the link from a
 device to that number is destroyed when it ends), so pairs are found from the answers

@@ -30,7 +30,7 @@ def test_the_report_holds_what_a_commissioner_reads_and_nothing_from_elsewhere(d
     for words in ("Programme report", "Demonstration data.", "30 sessions in this store were simulated",
                   "Organisation: Northfield Academy", "From: 01/01/2026", "Sessions held", "95% CI",
                   "paired answers", "Most misjudged cards", "no figure in this report rests on fewer than 5 students",
-                  "Data quality", "Wilson"):
+                  "Data quality", "Wilson", "Northfield Academy against all others", "All others"):
         assert words in html, words
     # Nothing is loaded from another host: no external script, stylesheet, image or font.
     assert not re.search(r"""<(script|link|img|iframe)[^>]+(src|href)=["']?(https?:)?//""", html)

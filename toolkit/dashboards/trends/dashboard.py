@@ -301,8 +301,9 @@ class TrendsDashboard:
                          tables.models.assign(model=tables.models["model"].map(lambda m: content.models.get(m, m))))
         p["change_months"].show(C.change_month_chart(tables.change_months, content.questions, title="",
                                                      min_group_size=k), tables.change_months)
+        # The CSV keeps each reading in words; the table on the page has them under the chart.
         p["compare"].show(CH.comparison_chart(comparison, content.questions, title="", min_group_size=k),
-                          comparison.change.drop(columns="reading"))
+                          comparison.change, comparison.change.drop(columns="reading"))
         self.readings.value = readings_html(comparison, content.questions, k)
         self.last_seconds = time.perf_counter() - started
         self.status.value = f"Updated in {self.last_seconds:.2f} s"

@@ -95,8 +95,8 @@ def _change_rows(table: pd.DataFrame, questions: dict, k: int) -> list[dict]:
     return rows
 
 
-def _comparison(rows: pd.DataFrame, kind: str, questions: dict, k: int, today) -> dict | None:
-    result = K.compare(rows, kind, today=today, question_labels=questions, min_group_size=k)
+def _comparison(rows: pd.DataFrame, kind: str, questions: dict, k: int, today, value=None) -> dict | None:
+    result = K.compare(rows, kind, value, today=today, question_labels=questions, min_group_size=k)
     shown = result.change[~result.change["suppressed"]]
     if shown["side"].nunique() < 2:
         return None  # one side only: nothing to compare
@@ -140,6 +140,15 @@ def build(loaded, selection: dict | None = None, demo: int = 0, min_group_size: 
     misjudged = misjudged[~misjudged["suppressed"]].head(10)
     models = T.accuracy_by_model(cards, min_group_size=k)
     comparisons = [c for c in (_comparison(rows, kind, content.questions, k, today) for kind in COMPARISONS) if c]
+    org = selection.get("organisation")
+    if isinstance(org, str) or (isinstance(org, (list, tuple)) and len(org) == 1):
+        # A report on one organisation sets it against all the others (same dates and labels).
+        org = org if isinstance(org, str) else org[0]
+        others = {name: value for name, value in selection.items() if name != "organisation"}
+        against = _comparison(T.filter_responses(loaded.responses, **others), "organisation", content.questions, k,
+                              today, org)
+        if against:
+            comparisons.insert(0, against)
 
     return templates.render(
         "report.html", stylesheet=Markup((HERE / "static" / "report.css").read_text(encoding="utf-8")),

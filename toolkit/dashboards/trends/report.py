@@ -92,6 +92,9 @@ def _change_rows(table: pd.DataFrame, questions: dict, k: int) -> list[dict]:
                       f"{100 * float(row['change_low']):+.0f} to {100 * float(row['change_high']):+.0f} pts"),
             method="" if hidden else ("paired" if row["method"] == "paired" else "unpaired (Welch)"),
             reading=K.read_change(row, "", k)))
+    for row in rows:  # a printed minus sign, as in the readings
+        for name in ("baseline", "endpoint", "change", "interval"):
+            row[name] = row[name].replace("-", "−")
     return rows
 
 

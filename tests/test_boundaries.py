@@ -156,7 +156,8 @@ def test_serve_hands_out_no_file_without_a_login():
 
 # -- on a real toolkit serve -------------------------------------------------------------
 
-STAFF_PAGES = ["voila/render/facilitator.ipynb", "voila/render/trends.ipynb", "voila/tree", "voila/files/x.png",
+STAFF_PAGES = ["voila/render/facilitator.ipynb", "voila/render/trends.ipynb", "voila/render/content.ipynb",
+               "voila/tree", "voila/files/x.png",
                "lab", "lab/tree/facilitator.ipynb", "tree", "doc", "edit/facilitator.ipynb",
                "notebooks/facilitator.ipynb", "files/notebooks/facilitator.ipynb", "view/facilitator.ipynb",
                "nbconvert/html/facilitator.ipynb", "api/kernels", "api/contents", "api/contents/facilitator.ipynb",

@@ -130,7 +130,7 @@ def test_the_dashboards_pages_name_nothing_on_another_host(served):
     """The pages as served, before any script runs: no stylesheet, script, font or link
     from elsewhere (Voila's own lab page links two CDNs)."""
     import httpx
-    for name in ("Facilitator dashboard", "Trends dashboard"):
+    for name in ("Facilitator dashboard", "Trends dashboard", "Content editor"):
         with httpx.Client(timeout=KERNEL_START / 1000, follow_redirects=True) as client:
             page = client.get(served.lines[name]).text
         assert "voila-style.js" in page  # Font Awesome, served by this server

@@ -21,7 +21,9 @@ MAY_IMPORT = {
     "bundle": {"errors", "content", "store"},
     "demo": {"config", "errors", "content", "store"},
     # The console's lobby draws the join page's QR code as the server does.
-    "dashboards": {"config", "errors", "content", "store", "analysis", "charts", "safeguarding", "server.qr"},
+    # The content editor previews a screen with the student page's own template (server.preview).
+    "dashboards": {"config", "errors", "content", "store", "analysis", "charts", "safeguarding", "server.qr",
+                   "server.preview"},
     # toolkit serve names the dashboards' Voila template in Voila's configuration.
     "server": {"config", "errors", "content", "store", "safeguarding", "dashboards.template"},
     # toolkit report writes the same programme report as the trends page's button.

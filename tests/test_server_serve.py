@@ -43,14 +43,16 @@ def test_serve_prints_its_urls_and_guards_the_staff_pages(tmp_path, programme):
         lines = served.lines
         assert lines["Facilitator dashboard"] == served.url("voila/render/facilitator.ipynb", auth=True)
         assert lines["Trends dashboard"] == served.url("voila/render/trends.ipynb", auth=True)
+        assert lines["Content editor"] == served.url("voila/render/content.ipynb", auth=True)
         assert lines["Students join at"] == served.url("toolkit/join")
-        for label in ("Facilitator dashboard", "Trends dashboard", "Students join at"):
+        for label in ("Facilitator dashboard", "Trends dashboard", "Content editor", "Students join at"):
             assert re.search(rf"^{label}: \S+$", served.log(), re.M)
 
         status, headers, _ = fetch(lines["Students join at"])
         assert status == 200 and "_xsrf=" in headers.get("Set-Cookie", "")
-        status, headers, _ = fetch(served.url("voila/render/facilitator.ipynb"))
-        assert status in (302, 403) and (status == 403 or "login" in headers["Location"])
+        for notebook in ("facilitator.ipynb", "content.ipynb"):
+            status, headers, _ = fetch(served.url(f"voila/render/{notebook}"))
+            assert status in (302, 403) and (status == 403 or "login" in headers["Location"])
         assert fetch(served.url("api/kernels"))[0] == 403
         assert fetch(served.url("api/kernels", auth=True))[0] == 200
 

@@ -23,8 +23,8 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 # Every kind of staff surface: the dashboards, JupyterLab and the classic pages, files,
 # Jupyter's REST API (kernels, contents, sessions, terminals, settings), the login page.
-STAFF = ["", "voila/render/facilitator.ipynb", "voila/render/trends.ipynb", "voila/tree", "voila/files/x.png",
-         "voila/static/voila.js", "lab", "lab/tree/facilitator.ipynb", "tree", "doc", "edit/facilitator.ipynb",
+STAFF = ["", "voila/render/facilitator.ipynb", "voila/render/trends.ipynb", "voila/render/content.ipynb",
+         "voila/tree", "voila/files/x.png", "voila/static/voila.js", "lab", "lab/tree/facilitator.ipynb", "tree", "doc", "edit/facilitator.ipynb",
          "notebooks/facilitator.ipynb", "files/facilitator.ipynb", "view/facilitator.ipynb",
          "nbconvert/html/facilitator.ipynb", "api", "api/kernels", "api/contents",
          "api/contents/facilitator.ipynb", "api/sessions", "api/terminals", "api/kernelspecs", "api/status",

@@ -63,14 +63,19 @@ def serve(host, port, db_url, no_browser, jupyter_args):
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.argument("files", nargs=-1, type=click.Path())
 def check(files):
     """Validate decks, poll banks, plans and help files; print OK or every problem.
 
     A folder stands for every YAML file under it (e.g. ``toolkit check data sessions/plans``).
+    With no files, checks all the content the toolkit finds: the shipped files and your own
+    (the content editor's folder, TOOLKIT_OWN_CONTENT).
     """
+    from . import config
     from .content import check_files
     from .content.library import expand
+    if not files:
+        files = tuple(str(d) for dirs in config.content_dirs().values() for d in dirs if d.is_dir())
     paths = expand(list(files))
     if not paths:
         raise click.UsageError("no YAML files found in " + ", ".join(files))

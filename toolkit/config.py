@@ -86,6 +86,9 @@ SETTINGS: tuple[Setting, ...] = (
             "X-Forwarded-For or X-Real-IP header names the phone's address for the per-address limits; "
             "headers from anyone else are ignored. 'none' trusts no proxy.",
             jupyter="ToolkitApp.trusted_proxies"),
+    Setting("own_content", "TOOLKIT_OWN_CONTENT", None,
+            "Folder for the facilitator's own decks, poll banks and plans (decks/, polls/, plans/), written "
+            "by the content editor and read beside the shipped ones. Default: my-content under the toolkit home."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -143,12 +146,24 @@ def db_url(explicit: str | None = None) -> str:
     return explicit or get("db_url") or default_db_url()
 
 
+# The own-content folder's sub-folder for each kind of file.
+OWN_FOLDERS = {"deck": "decks", "polls": "polls", "plan": "plans"}
+
+
+def own_content() -> Path:
+    """The facilitator's own content folder: TOOLKIT_OWN_CONTENT, else my-content under the home.
+
+    Kept apart from the shipped files, so an update of the toolkit never touches it."""
+    configured = get("own_content")
+    return Path(configured).expanduser().resolve() if configured else home() / "my-content"
+
+
 def content_dirs() -> dict[str, list[Path]]:
-    """Where decks, poll banks, plans and help files are looked up by id."""
-    root = home()
+    """Where decks, poll banks, plans and help files are looked up by id: shipped first, then own."""
+    root, own = home(), own_content()
     return {
-        "deck": [root / "data" / "decks"],
-        "polls": [root / "data" / "polls"],
-        "plan": [root / "sessions" / "plans"],
+        "deck": [root / "data" / "decks", own / OWN_FOLDERS["deck"]],
+        "polls": [root / "data" / "polls", own / OWN_FOLDERS["polls"]],
+        "plan": [root / "sessions" / "plans", own / OWN_FOLDERS["plan"]],
         "help": [root / "data" / "help"],
     }

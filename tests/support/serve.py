@@ -28,7 +28,7 @@ class Served:
     base_url: str  # http://127.0.0.1:PORT/
     token: str
     db_url: str
-    lines: dict  # "Facilitator dashboard", "Trends dashboard", "Students join at" -> URL
+    lines: dict  # "Facilitator dashboard", "Trends dashboard", "Content editor", "Students join at" -> URL
     log_path: Path
     env: dict | None = None  # the environment it was started with
     stop_wait: float = field(default=20.0, repr=False)  # seconds to wait for a clean exit before killing
@@ -98,7 +98,7 @@ def start_server(tmp_path: Path, db_url: str | None = None, env: dict | None = N
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         text = served.log()
-        served.lines = dict(re.findall(r"^(Facilitator dashboard|Trends dashboard|Students join at): (\S+)",
+        served.lines = dict(re.findall(r"^(Facilitator dashboard|Trends dashboard|Content editor|Students join at): (\S+)",
                                        text, re.M))
         if "Students join at" in served.lines:
             return served

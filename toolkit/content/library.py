@@ -8,7 +8,7 @@ from pathlib import Path
 from .. import config
 from ..errors import ContentError, NotFound, Problem
 from . import rules
-from .loader import in_order, read_yaml, structure_problems
+from .loader import in_order, read_text, read_yaml, structure_problems
 from .models import Deck, Help, Plan, PollBank
 from .programme import Programme
 from .wording import wording_problems
@@ -52,6 +52,19 @@ def examine(path: str | Path) -> Examined:
         located = read_yaml(Path(path))
     except ContentError as exc:
         return Examined(name, None, None, exc.problems)
+    return _examine_located(located, name)
+
+
+def examine_text(text: str, name: str) -> Examined:
+    """``examine`` for YAML text not yet on disk (the content editor's draft), named ``name``."""
+    try:
+        located = read_text(text, name)
+    except ContentError as exc:
+        return Examined(name, None, None, exc.problems)
+    return _examine_located(located, name)
+
+
+def _examine_located(located, name: str) -> Examined:
     at = rules.Located(name, located)
     model, problems = structure_problems(located, name)
     problems = list(located.problems) + problems
@@ -131,6 +144,10 @@ class Library:
                 out.append(found.model)
         return out
 
+    def models(self, kind: str) -> list:
+        """Every valid file of this kind, in folder order (shipped, then own)."""
+        return self._valid(kind)
+
     def ids(self, kind: str) -> list[str]:
         return [m.id for m in self._valid(kind)]
 
@@ -167,14 +184,17 @@ def expand(paths: list[str | Path]) -> list[str]:
     return out
 
 
-def check_files(paths: list[str | Path], library: Library | None = None) -> dict[str, list[Problem]]:
+def check_files(paths: list, library: Library | None = None) -> dict[str, list[Problem]]:
     """Every problem in each file, in order; an empty list means the file is good.
+
+    ``paths`` are file paths, or ``Examined`` drafts (``examine_text``) checked as if they
+    were files: the content editor checks what it would save with exactly these rules.
 
     Decks and poll banks among ``paths`` are used to resolve the plans among them, then
     the library's. A plan's references are checked even when the plan has problems of
     its own, so everything shows in one pass.
     """
-    found = [examine(path) for path in paths]
+    found = [p if isinstance(p, Examined) else examine(p) for p in paths]
     results = {f.path: f.problems for f in found}
     valid = [f.model for f in found if f.ok and not isinstance(f.model, Plan)]
     broken = {(f.kind, f.ident): f.path for f in found if not f.ok and f.kind in ("deck", "polls") and f.ident}

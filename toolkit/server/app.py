@@ -37,6 +37,7 @@ MAX_BUFFER = 12 * MB  # one websocket message of the largest size, with its fram
 
 FACILITATOR_NOTEBOOK = "facilitator.ipynb"
 TRENDS_NOTEBOOK = "trends.ipynb"
+CONTENT_NOTEBOOK = "content.ipynb"
 WILDCARD = ("", "0.0.0.0", "::", "*")
 
 
@@ -73,7 +74,7 @@ class ToolkitApp(ExtensionApp):
     # Switches 'toolkit serve' turns on, not settings.
     verify_store = Bool(False, help="Read the whole store once as the server starts and refuse a damaged "
                                     "one ('toolkit serve' turns this on).").tag(config=True)
-    announce = Bool(False, help="Print the facilitator, trends and student URLs once the server is ready "
+    announce = Bool(False, help="Print the dashboards' and the student URLs once the server is ready "
                                 "('toolkit serve' turns this on).").tag(config=True)
 
     # Set by 'toolkit serve', which reads the store through before Jupyter starts: not read twice.
@@ -148,7 +149,7 @@ class ToolkitApp(ExtensionApp):
         # address (and its QR code), which phones can reach, not the one the laptop used.
         export_join_url(urls["Students join at"])
         if self.announce:
-            for label in ("Facilitator dashboard", "Trends dashboard", "Students join at"):
+            for label in ("Facilitator dashboard", "Trends dashboard", "Content editor", "Students join at"):
                 print(f"{label}: {urls[label]}", flush=True)
 
     async def stop_extension(self):
@@ -222,6 +223,7 @@ def server_urls(serverapp, join_url: str | None = None) -> dict:
     return {
         "Facilitator dashboard": staff(f"voila/render/{FACILITATOR_NOTEBOOK}"),
         "Trends dashboard": staff(f"voila/render/{TRENDS_NOTEBOOK}"),
+        "Content editor": staff(f"voila/render/{CONTENT_NOTEBOOK}"),
         "Students join at": join_url or origin + url_path_join(base, config.JOIN_PATH),
     }
 

@@ -13,10 +13,9 @@ from urllib.parse import urlencode
 
 from jupyter_server.auth.decorator import allow_unauthenticated
 from tornado import web
-from tornado.escape import url_escape
 
 from ..errors import Busy, Conflict, Invalid, NotFound, ToolkitError, TooManyRequests
-from ..store.codes import display, normalise
+from ..store.codes import normalise
 from . import screens
 from .api import KEEPALIVE_SECONDS
 from .base import BodyMixin, JSONErrors, StudentPageHandler
@@ -188,29 +187,11 @@ class JoinPage(BodyMixin, StudentPageHandler):
 
     def render_page(self, name: str, state: dict | None, *, code: str = "", mine=None, position=None, note=None,
                     error=None, text="", help_=None, boot=None):
-        activity = (state or {}).get("activity") or {}
-        mine = mine or {}
-        chosen: set[str] = set()
-        if activity.get("kind") in ("card", "poll") and mine:
-            chosen = set(str(next(iter(mine.values()))).split(","))
-        # Without JavaScript nothing is live: waiting screens reload themselves; where the
-        # student is answering or typing, a button checks instead.
-        ns = dict(
-            name=name, state=state, activity=activity, code=code, code_input=code,
-            code_display=display(code) if state else "", page_title=screens.page_title(name, state),
-            mine=mine, chosen=chosen, position=position, note=note, error=error, text=text,
-            help=help_ or self.ctx.help, boot=boot, refresh=REFRESH_SECONDS if screens.reloads(name, state) else None,
-            received=screens.RECEIVED, option_name=screens.option_name,
-            ask_link=bool(state and state.get("questions_box")) and name not in ("ended", "ask", "sent", "enter"),
-            sorted_count=sum(1 for c in activity.get("cards", []) if c["id"] in mine),
-            card_text={c["id"]: c["text"] for c in activity.get("cards", [])},
-            class_bars=screens.bars(activity, state.get("results"), mine) if name == "reveal" and activity.get(
-                "kind") != "sort" else [],
-            xsrf_html=self.xsrf_form_html(), page_url=self.ctx.page_url, css_url=self.ctx.asset_url("join.css"),
-            js_url=self.ctx.asset_url("join.js"), url_escape=url_escape, paragraphs=screens.paragraphs,
-            cat_class=screens.cat_class, width_class=screens.width_class, label_of=screens.label_of,
-            help_intro=screens.help_intro, tel=screens.tel, len=len, sorted=sorted, enumerate=enumerate,
-        )
+        ns = screens.namespace(name, state, code=code, mine=mine, position=position, note=note, error=error,
+                               text=text, help_=help_ or self.ctx.help, boot=boot, xsrf_html=self.xsrf_form_html(),
+                               page_url=self.ctx.page_url, css_url=self.ctx.asset_url("join.css"),
+                               js_url=self.ctx.asset_url("join.js"))
+        ns["refresh"] = REFRESH_SECONDS if ns["refresh"] else None
         html = self.ctx.templates.load("join.html").generate(**ns)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")

@@ -7,6 +7,8 @@ Keep the two in step: the names and markup match.
 
 from __future__ import annotations
 
+from tornado.escape import url_escape
+
 from ..store.codes import display, looks_valid, normalise
 
 KNOWN_CATEGORIES = ("healthy", "warning", "exploitative", "not_sure")
@@ -173,6 +175,36 @@ def reloads(name: str, state: dict | None) -> bool:
     return name in ("vote", "sort") and not state["voting_open"]
 
 
-__all__ = ["clean_code", "screen_name", "help_intro", "tel", "cat_class", "width_class", "bars", "label_of",
+def namespace(name: str, state: dict | None, *, help_: dict, page_url: str, css_url: str, js_url: str,
+              xsrf_html: str = "", code: str = "", mine=None, position=None, note=None, error=None, text="",
+              boot=None) -> dict:
+    """Everything ``templates/join.html`` is rendered with: by the page itself, and by the
+    content editor's phone preview (``preview.py``), so both show the same markup.
+
+    ``refresh`` is true where a screen may reload itself without JavaScript: only where
+    nothing can be lost; where the student is answering or typing, a button checks instead."""
+    activity = (state or {}).get("activity") or {}
+    mine = mine or {}
+    chosen: set[str] = set()
+    if activity.get("kind") in ("card", "poll") and mine:
+        chosen = set(str(next(iter(mine.values()))).split(","))
+    return dict(
+        name=name, state=state, activity=activity, code=code, code_input=code,
+        code_display=display(code) if state else "", page_title=page_title(name, state),
+        mine=mine, chosen=chosen, position=position, note=note, error=error, text=text,
+        help=help_, boot=boot, refresh=reloads(name, state),
+        received=RECEIVED, option_name=option_name,
+        ask_link=bool(state and state.get("questions_box")) and name not in ("ended", "ask", "sent", "enter"),
+        sorted_count=sum(1 for c in activity.get("cards", []) if c["id"] in mine),
+        card_text={c["id"]: c["text"] for c in activity.get("cards", [])},
+        class_bars=bars(activity, state.get("results"), mine) if name == "reveal" and activity.get(
+            "kind") != "sort" else [],
+        xsrf_html=xsrf_html, page_url=page_url, css_url=css_url, js_url=js_url, url_escape=url_escape,
+        paragraphs=paragraphs, cat_class=cat_class, width_class=width_class, label_of=label_of,
+        help_intro=help_intro, tel=tel, len=len, sorted=sorted, enumerate=enumerate,
+    )
+
+
+__all__ = ["namespace", "clean_code", "screen_name", "help_intro", "tel", "cat_class", "width_class", "bars", "label_of",
            "sort_position", "paragraphs", "page_title", "option_name", "reloads", "words", "display", "NOTES",
            "RECEIVED", "WORDS", "TITLES"]

@@ -185,8 +185,26 @@ class StartPanel:
         except ToolkitError as exc:
             self.message.value = _piece("problem", str(exc))
 
+    def refresh_plans(self) -> None:
+        """Re-read the plans when a plan file was added, changed or removed (the content
+        editor saves into the own-content folder while the console is open)."""
+        seen = _files_seen(self.library.paths("plan"))
+        if seen == getattr(self, "_plans_seen", None):
+            return
+        first = not hasattr(self, "_plans_seen")
+        self._plans_seen = seen
+        if first:
+            return
+        chosen = self.plan.value
+        self.library = type(self.library)(self.library.dirs)
+        self._shipped = {p.id: p for p in sorted(self.library.plans(), key=lambda p: p.title)}
+        self.plan.options = self._plan_options()
+        if chosen in dict(self._plan_options()).values():
+            self.plan.value = chosen
+
     def refresh_resume(self) -> tuple:
         """List the sessions not yet ended; returns what was listed (to notice changes)."""
+        self.refresh_plans()
         live = self.store.live_sessions()[:8]
         seen = tuple((s.id, s.version, s.respondents) for s in live)
         if seen == getattr(self, "_listed", None):
@@ -211,6 +229,16 @@ def local_time(stamp, fmt: str = "%d %b %H:%M") -> str:
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=timezone.utc)
     return stamp.astimezone().strftime(fmt)
+
+
+def _files_seen(paths) -> tuple:
+    out = []
+    for path in paths:
+        try:
+            out.append((str(path), path.stat().st_mtime_ns))
+        except OSError:
+            continue
+    return tuple(out)
 
 
 def _plan_label(plan: Plan) -> str:

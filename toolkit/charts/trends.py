@@ -271,6 +271,43 @@ def model_chart(table: pd.DataFrame, model_labels: dict | None = None,
     return hidden_note(fig, int((~shown).sum()), min_group_size, "models" if (~shown).sum() > 1 else "model")
 
 
+def model_side_chart(table: pd.DataFrame, order: list, model_labels: dict | None = None,
+                     title: str = "Cards answered as expected, by model, compared",
+                     min_group_size: int | None = None) -> go.Figure:
+    """A bar per side of a comparison within each model (``compare.compare(...).cards``),
+    each with its 95% Wilson interval; hidden sides say so."""
+    if table.empty:
+        return empty_figure(title)
+    model_labels = model_labels or {}
+    models = sorted(set(table["model"]), key=lambda m: str(model_labels.get(m, m)))
+    labels = [wrap(model_labels.get(m, m), 30) for m in models]
+    fig = _figure(title, max(300, 110 + 22 * len(models) * max(len(order), 1)))
+    hidden_total = 0
+    for n, side in enumerate(order):
+        rows = table[table["side"] == side].set_index("model").reindex(models)
+        match = rows["match"].astype(float).to_numpy() * 100
+        low = rows["match_low"].astype(float).to_numpy() * 100
+        high = rows["match_high"].astype(float).to_numpy() * 100
+        hidden = rows["suppressed"].eq(True).to_numpy()
+        hidden_total += int(hidden.sum())
+        fig.add_bar(y=labels, x=np.where(hidden, 0, match), orientation="h", name=str(side),
+                    marker_color=SERIES[n % len(SERIES)],
+                    # Figures inside their bars (the interval runs past the end); "hidden" beside a bar of none.
+                    text=[("hidden: too few" if h else f"{v:.0f}%" if not np.isnan(v) else "")
+                          for v, h in zip(match, hidden)],
+                    textposition=["outside" if h else "inside" for h in hidden], insidetextanchor="start",
+                    textfont=dict(size=11), cliponaxis=False,
+                    error_x=dict(type="data", symmetric=False, array=high - match, arrayminus=match - low,
+                                 color=INK, thickness=1.2, width=3),
+                    customdata=np.stack([low, high], axis=-1),
+                    hovertemplate=f"{side}<br>%{{y}}: %{{x:.0f}}% as expected (95% CI %{{customdata[0]:.0f}}–"
+                                  f"%{{customdata[1]:.0f}}%)<extra></extra>")
+    fig.update_layout(barmode="group", showlegend=True, legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0))
+    fig.update_xaxes(range=[0, 108], ticksuffix="%", title_text="answers matching the expected category")
+    fig.update_yaxes(automargin=True, autorange="reversed")
+    return hidden_note(fig, hidden_total, min_group_size, "figures" if hidden_total > 1 else "figure")
+
+
 # -- baseline to end-point ---------------------------------------------------------
 def _is_scale(table: pd.DataFrame) -> pd.Series:
     return table["item_type"].astype(str) == "scale"
@@ -323,5 +360,5 @@ def change_month_chart(table: pd.DataFrame, question_labels: dict | None = None,
     return hidden_note(fig, hidden_total, min_group_size, "points" if hidden_total > 1 else "point", y=1.12)
 
 
-__all__ = ["sessions_chart", "size_chart", "card_month_chart", "misjudged_chart", "model_chart",
+__all__ = ["sessions_chart", "size_chart", "card_month_chart", "misjudged_chart", "model_chart", "model_side_chart",
            "change_month_chart", "hidden_note", "empty_figure"]

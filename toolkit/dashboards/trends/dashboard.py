@@ -130,9 +130,10 @@ class TrendsDashboard:
                            "Most misjudged cards first.", "cards-by-month"),
             "misjudged": Panel("Most misjudged cards",
                                "Where students put the cards they most often misjudged.", "misjudged-cards"),
-            "models": Panel("By exploitation model",
+            "models": Panel("By exploitation model, compared",
                             "The share of card answers matching the expected category, for each model of "
-                            "exploitation the cards show.", "accuracy-by-model"),
+                            "exploitation the cards show and each side of the comparison chosen above, with its "
+                            "95% confidence interval.", "accuracy-by-model"),
             "change_months": Panel("Baseline to end-point, by month",
                                    "How much answers improved between the start and the end of a session. "
                                    "Pairs each student's own answers within a session where possible.",
@@ -297,8 +298,10 @@ class TrendsDashboard:
         p["misjudged"].show(C.misjudged_chart(tables.misjudged.head(10), content.cards, content.categories,
                                               content.colours, title="", min_group_size=k),
                             tables.misjudged, self._named(tables.misjudged))
-        p["models"].show(C.model_chart(tables.models, content.models, title="", min_group_size=k), tables.models,
-                         tables.models.assign(model=tables.models["model"].map(lambda m: content.models.get(m, m))))
+        # The comparison chosen at the top applies here too: a bar per side within each model.
+        models = comparison.cards
+        p["models"].show(C.model_side_chart(models, comparison.order, content.models, title="", min_group_size=k),
+                         models, models.assign(model=models["model"].map(lambda m: content.models.get(m, m))))
         p["change_months"].show(C.change_month_chart(tables.change_months, content.questions, title="",
                                                      min_group_size=k), tables.change_months)
         # The CSV keeps each reading in words; the table on the page has them under the chart.

@@ -67,3 +67,24 @@ def test_this_term_against_last_and_one_organisation_against_the_others():
     assert set(K.sides(frame, "group", "A · G")["side"]) == {"A · G", K.OTHERS}
     with pytest.raises(ValueError, match="unknown comparison"):
         K.sides(frame, "colour")
+
+
+def test_models_compared_side_by_side_with_intervals_and_hidden_sides_said():
+    from toolkit.charts import trends as C
+    rows = []
+    for sid, org, n in (("s1", "A", 8), ("s2", "B", 3)):
+        for r in range(1, n + 1):
+            rows.append(dict(session_id=sid, code=sid, plan_id="p", deck_id="d", organisation=org, group="G",
+                             age_band="14-16", setting="School", facilitator="F",
+                             session_date=pd.Timestamp("2026-03-01", tz="UTC"), activity_id="c", activity_kind="card",
+                             phase=None, item_id="c1", item_type="card", respondent=r,
+                             value="exploitative" if r % 4 else "healthy", expected="exploitative", correct=None,
+                             model="online", answered_at=pd.Timestamp("2026-03-01", tz="UTC")))
+    result = K.compare(pd.DataFrame(rows, columns=RESPONSE_COLUMNS), "organisation", min_group_size=5)
+    cards = result.cards.set_index("side")
+    assert cards.loc["A", "match"] == pytest.approx(6 / 8, abs=1e-3)
+    assert cards.loc["A", "match_low"] < 0.75 < cards.loc["A", "match_high"]
+    assert cards.loc["B", "suppressed"]
+    fig = C.model_side_chart(result.cards, result.order, min_group_size=5)
+    assert [bar.name for bar in fig.data] == ["A", "B"]
+    assert fig.data[0].error_x.array is not None and "hidden: too few" in fig.data[1].text

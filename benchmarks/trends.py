@@ -88,7 +88,7 @@ def filter_steps(dash) -> list[tuple[str, dict]]:
         ("+ age band", {"age_band": band}),
         ("+ since 6 months", {"since": newest - timedelta(days=182)}),
         ("+ plan", {"plan_id": plan}),
-        ("compare by organisation", {"compare": "Organisation"}),
+        ("compare by organisation", {"compare": "Organisations"}),
         ("clear all", {"clear": True}),
         ("plan only", {"plan_id": plan}),
         ("until 3 months ago", {"plan_id": None, "until": newest - timedelta(days=91)}),
@@ -133,7 +133,7 @@ def measure(db_url: str, passes: int, profile: bool) -> dict:
             t0 = time.monotonic()
             apply(dash, change)
             steps.setdefault(name, []).append(time.monotonic() - t0)
-        dash.compare.value = "Group"
+        dash.compare.value = "This term against last"
     out["steps"] = steps
     worst = max(max(v) for v in steps.values())
     print("  filter changes: " + ", ".join(f"{k} {common.pct(v, 50):.2f} s" for k, v in steps.items())

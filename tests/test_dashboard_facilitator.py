@@ -33,7 +33,10 @@ def store(sqlite_url):
 
 @pytest.fixture
 def dash(store, library):
-    return FacilitatorDashboard(store, library, JoinPage(JOIN))
+    """A console with the facilitator's notes open (it opens in the class view)."""
+    d = FacilitatorDashboard(store, library, JoinPage(JOIN))
+    d.presentation.value = False
+    return d
 
 
 def start(dash, plan="mini-plan", **labels):
@@ -63,7 +66,9 @@ def shown(widget) -> bool:
 
 
 def button(dash, label):
-    return next(b for b in [*dash.controls.steps, dash.controls.end] if b.description == label)
+    """A control by its label; on a sort, "Open voting" is the one that says "Open sorting"."""
+    return next(b for b in [*dash.controls.steps, dash.controls.end]
+                if b.description in (label, label.replace("voting", "sorting")))
 
 
 def text(html: str) -> str:
@@ -141,14 +146,17 @@ def test_keyboard_shortcuts_press_only_enabled_buttons(dash):
     assert dash.session.current_activity.kind == "poll"
     dash.controls.press("o")
     assert dash.session.voting_open
-    dash.controls.press("r")
+    dash.controls.press("r")  # nobody has answered: it asks first
+    assert shown(dash.controls.confirm) and "before anyone has answered" in dash.controls.question.value
+    assert not dash.session.revealed
+    dash.controls.confirm_yes.click()
     assert dash.session.revealed and not dash.session.voting_open
     dash.controls.press("ArrowLeft")
     assert dash.session.current_index == 0
     dash.controls.press("e")  # asks first
     assert shown(dash.controls.confirm) and dash.session.status == "running"
     dash.controls.press("p")
-    assert dash.presentation.value is True
+    assert dash.presentation.value is True  # back to the class view
 
 
 def test_live_count_while_voting_and_the_chart_only_after_reveal(dash, store):
@@ -241,7 +249,10 @@ def test_presentation_mode_hides_every_private_panel(dash, store):
 def test_sort_matrix_fills_privately_then_is_revealed(dash, store):
     session = start(dash)
     sort = go_to_kind(dash, "sort")
+    assert dash.controls.buttons["open_voting"].description == "Open sorting"  # the phones' word
+    assert "Sorting not open yet" in dash.stage.status.value
     button(dash, "Open voting").click()
+    assert "Sorting open" in dash.stage.status.value
     for i, values in enumerate([("healthy", "exploitative", "warning"), ("healthy", "warning", "healthy"),
                                 ("warning", "warning", "healthy")]):
         for card, value in zip(sort.items, values):
@@ -294,10 +305,10 @@ def test_questions_are_private_until_approved_and_disclosures_are_flagged(dash, 
 
     show, hide = plain.children[-1].children
     assert show.description == "Show on screen"
-    assert flagged.children[-1].children[0].description == "Show on screen anyway"  # a second thought first
+    assert flagged.children[-1].children[0].description == "Show on screen…"  # a second thought first
     show.click()
     assert "Is it still exploitation" in dash.approved.value and shown(dash.approved)
-    hide_flagged = flagged.children[-1].children[1]
+    hide_flagged = dash.questions.pending.children[0].children[-1].children[1]
     hide_flagged.click()
     statuses = sorted(q["status"] for q in session.questions())
     assert statuses == ["approved", "hidden"]
@@ -305,6 +316,51 @@ def test_questions_are_private_until_approved_and_disclosures_are_flagged(dash, 
     assert off.description == "Take off screen"
     off.click()
     assert dash.approved.value == "" and not shown(dash.approved)
+    # Nothing is lost: both stay in the private list, and a hidden one can come back.
+    assert sorted(q["status"] for q in session.questions()) == ["hidden", "shown"]
+    dash.questions.all_button.value = True
+    listed = [box.children[0].value for box in dash.questions.everything.children]
+    assert len(listed) == 2 and "was on the screen" in listed[0] and "hidden" in listed[1]
+    dash.questions.everything.children[1].children[-1].children[0].click()  # "Back to waiting"
+    assert "1 waiting" in dash.questions.header.value
+
+
+def test_a_flagged_question_reaches_the_screen_only_after_a_warning(dash, store):
+    session = start(dash)
+    dash.activities.steps[0].click()
+    store.submit_question(session.code, "My older boyfriend asks me for pictures")
+    dash.refresh()
+    row = dash.questions.pending.children[0]
+    assert "It mentions “older boyfriend”, “pictures”" in text(row.children[1].value)
+    row.children[-1].children[0].click()  # "Show on screen…"
+    row = dash.questions.pending.children[0]
+    assert "may point to who wrote it" in row.children[-2].value and session.questions()[0]["status"] == "pending"
+    keep = row.children[-1].children[1]
+    assert keep.description == "Keep it private"
+    keep.click()
+    assert session.questions()[0]["status"] == "pending" and dash.approved.value == ""
+    dash.questions.pending.children[0].children[-1].children[0].click()
+    dash.questions.pending.children[0].children[-1].children[0].click()  # "Show it to the class anyway"
+    assert session.questions()[0]["status"] == "approved" and "pictures" in dash.approved.value
+    # The flag stays with it on the private panel, and moving on takes it off the screen.
+    assert "Flagged" in dash.questions.approved.children[1].children[1].value
+    button(dash, "Next").click()
+    assert session.questions()[0]["status"] == "shown" and dash.approved.value == ""
+
+
+def test_the_console_opens_in_the_class_view_with_nothing_private(store, library):
+    console = FacilitatorDashboard(store, library, JoinPage(JOIN))
+    session = start(console)
+    store.submit_question(session.code, "Someone keeps asking me for pics")
+    go_to_kind(console, "card")
+    console.refresh()
+    assert console.presentation.value is True and not shown(console.private.widget)
+    assert "Class view" in console.mode.value and "1 new question in your notes" in text(console.mode.value)
+    assert "pics" not in console.mode.value and "flagged" not in console.mode.value.lower()
+    assert "tk-notes-open" not in console.widget._dom_classes
+    console.controls.press("p")
+    assert shown(console.private.widget) and "Teaching note" in console.private.notes.value
+    assert "Your notes are open" in console.mode.value and "tk-notes-open" in console.widget._dom_classes
 
 
 # -- the end, the summary and the exports ----------------------------------------------
@@ -340,10 +396,10 @@ def test_summary_then_end_destroys_device_links_but_keeps_answers(dash, store):
 
     dash.controls.end.click()
     assert shown(dash.controls.confirm) and dash.session.status == "summary"
-    dash.controls.cancel_end.click()
+    dash.controls.confirm_no.click()
     assert not shown(dash.controls.confirm)
     dash.controls.end.click()
-    dash.controls.confirm_end.click()
+    dash.controls.confirm_yes.click()
     assert dash.session.status == "ended"
     assert store.my_answers(session.code, "d0", session.activities[1].id) == {}  # the link is gone
     assert len(session.responses()) > 0
@@ -478,7 +534,7 @@ def test_the_projector_view_follows_the_console_with_nothing_private(store, libr
     console = FacilitatorDashboard(store, library, JoinPage(JOIN))
     session = start(console)
     button(console, "Next").click()
-    assert f"?view=projector&amp;session={session.code}" in console.private.details.value
+    assert f"?view=projector&amp;session={session.code}" in console.mode.value
     button(console, "Previous").click()
     projector = FacilitatorDashboard(store, library, JoinPage(JOIN), projector=True)
     assert shown(projector.waiting) and not shown(projector.start.widget)
@@ -506,3 +562,21 @@ def test_a_redraw_that_fails_is_said_and_tried_again(dash, store, monkeypatch):
     monkeypatch.undo()
     assert dash.refresh() is True  # the same change, drawn this time
     assert "data-joined='1'" in dash.lobby.joined.value and dash.message.value == ""
+
+
+def test_the_record_for_the_safeguarding_lead_holds_every_question_and_the_report_none_unseen(dash, store):
+    session = start(dash)
+    shown_q = store.submit_question(session.code, "Asked in the lobby, shown later")
+    dash.activities.steps[3].click()
+    hidden_q = store.submit_question(session.code, "Someone older asks me for <b>pics</b>")
+    store.set_question_status(shown_q, "approved")
+    store.set_question_status(hidden_q, "hidden")
+    name, mime, body = dash.safeguarding_file()
+    record = body.decode()
+    assert name.startswith(f"for-the-safeguarding-lead-{session.code}-") and mime == "text/html"
+    assert "“Someone older asks me for &lt;b&gt;pics&lt;/b&gt;”" in record  # as written, escaped
+    assert "4. Card: Ana, 15" in record and "the lobby, before the first activity" in record
+    assert re.search(r"\d\d [A-Z][a-z]{2} \d{4}, \d\d:\d\d<", record)  # to the minute, no seconds
+    assert record.index("pics") < record.index("Asked in the lobby")  # flagged first
+    report = dash.html_file()[2].decode()
+    assert "Asked in the lobby, shown later" in report and "pics" not in report.split("Questions shown")[-1]

@@ -84,8 +84,13 @@ def test_the_console_asks_no_other_host_and_axe_finds_nothing_serious(served, br
     page.get_by_role("button", name="Open voting").click()
     expect(page.locator(".tk-status.tk-open")).to_be_visible(timeout=UPDATE)
     page.get_by_role("button", name="Reveal").click()
+    page.get_by_role("button", name="Reveal anyway").click()  # nobody answered: it asks first
     expect(page.locator(".tk-expected")).to_be_visible(timeout=UPDATE)
     found["revealed"] = serious(page)
+    page.locator("body").press("p")  # the facilitator's notes open
+    expect(page.locator("[data-mode='notes']")).to_be_visible(timeout=UPDATE)
+    found["notes open"] = serious(page)
+    page.locator("body").press("p")
     page.locator(".tk-step").last.click()
     page.get_by_role("button", name="Next", exact=True).click()
     expect(page.locator(".tk-kicker", has_text="Summary")).to_be_visible(timeout=UPDATE)
@@ -107,15 +112,16 @@ def test_the_trends_page_asks_no_other_host_and_axe_finds_nothing_serious(served
     sealed = Sealed(browser, served)
     page = sealed.page()
     page.goto(served.lines["Trends dashboard"], timeout=KERNEL_START)
-    page.locator(".tk-panel-change-by-group .tk-chart[data-version='1'] .main-svg").first.wait_for(
+    page.locator(".tk-panel-comparison .tk-chart[data-version='1'] .main-svg").first.wait_for(
         timeout=KERNEL_START)
     expect(page.get_by_role("main")).to_be_visible()
     # Every filter is named by its label, as a screen reader announces it.
-    for label in ("From", "To", "Organisation", "Group", "Age band", "Setting", "Facilitator", "Plan", "Deck"):
+    for label in ("Dates", "From", "To", "Organisation", "Group", "Age band", "Setting", "Facilitator", "Plan", "Deck",
+                  "Compare"):
         expect(page.get_by_label(label, exact=True)).to_be_visible()
     problems = serious(page)
     page.get_by_label("Organisation", exact=True).select_option(index=1)
-    page.locator(".tk-panel-change-by-group .tk-chart[data-version='2'] .main-svg").first.wait_for(timeout=UPDATE)
+    page.locator(".tk-panel-comparison .tk-chart[data-version='2'] .main-svg").first.wait_for(timeout=UPDATE)
     problems += serious(page)
     page.screenshot(path=str(artifacts / "dashboards-trends-filtered.png"))
 

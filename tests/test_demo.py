@@ -148,3 +148,4 @@ def test_the_explore_notebook_runs_on_demo_data(filled, monkeypatch):
     charts = [o for o in outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
     assert len(charts) >= 4
     assert any("60 sessions" in o.get("text", "") for o in outputs)
+    assert any("95% CI" in o.get("text", "") for o in outputs)  # the comparison read in words

@@ -7,7 +7,6 @@ regardless. Screenshots land in test-artifacts/.
 
 import csv
 import io
-import re
 import secrets
 
 import pytest
@@ -150,22 +149,23 @@ def test_a_whole_session_from_the_projected_console(served, browser, artifacts, 
     card_box = page.locator(".tk-stage .tk-card").nth(1).bounding_box()
     assert plot_box["x"] + plot_box["width"] <= card_box["x"] + card_box["width"] + 1  # fits its panel
     assert card_box["y"] + card_box["height"] <= PROJECTOR["height"]  # the whole chart on the screen
+    # The console opens in the class view: the teaching note and every private panel hidden.
     note = page.locator(".tk-private .tk-note").first
-    expect(note).to_be_visible()
+    expect(note).to_be_hidden()
+    expect(page.locator(".tk-private")).to_be_hidden()
     shot(page, artifacts, "4-revealed")
 
-    # Presentation mode hides the teaching note and every private panel; "P" brings them back.
+    # Presentation mode off opens the notes beside a narrower chart; "P" hides them again.
     page.get_by_role("button", name="Presentation mode").click()
-    expect(note).to_be_hidden(timeout=UPDATE)
-    expect(page.locator(".tk-private")).to_be_hidden()
-    expect(bars.locator("text.bartext", has_text="3  (60%)")).to_have_count(1)
-    fitted(page, artifacts)  # and wider now
-    assert bars.bounding_box()["width"] > plot_box["width"] + 200
-    shot(page, artifacts, "5-presenting")
-    page.locator("body").press("p")
     expect(note).to_be_visible(timeout=UPDATE)
+    expect(bars.locator("text.bartext", has_text="3  (60%)")).to_have_count(1)
+    fitted(page, artifacts)  # and narrower now
+    assert bars.bounding_box()["width"] < plot_box["width"] - 200
+    shot(page, artifacts, "5-notes-open")
+    page.locator("body").press("p")
+    expect(note).to_be_hidden(timeout=UPDATE)
 
-    # The projector view, opened from the session panel: what the class sees, live.
+    # The projector view, opened from the mode bar: what the class sees, live.
     with context.expect_page() as opened:
         page.get_by_role("link", name="Open the projector view").click()
     projector = opened.value
@@ -189,6 +189,8 @@ def test_a_whole_session_from_the_projected_console(served, browser, artifacts, 
     # zero-width space hiding inside the word and a right-to-left override after it; the
     # panel shows the words as typed, without them.
     phones[0].post(code, "questions", {"text": "Someone older keeps asking me for pic\u200btures\u202e"})
+    expect(page.locator("[data-waiting='1']")).to_be_visible(timeout=UPDATE)
+    page.locator("body").press("p")  # the facilitator opens their notes to read it
     flag = page.locator(".tk-safeguarding")
     expect(flag).to_contain_text("designated safeguarding lead", timeout=UPDATE)
     expect(flag).to_contain_text("cannot tell you who wrote it")
@@ -253,5 +255,6 @@ def test_the_console_says_when_phones_cannot_reach_the_address(served, browser):
     page.get_by_role("button", name="Start session").wait_for(timeout=KERNEL_START)
     page.get_by_role("button", name="Start session").click()
     expect(page.locator(".tk-warning")).to_contain_text("Phones cannot reach this address", timeout=UPDATE)
-    assert re.search(r"toolkit serve --host 0\.0\.0\.0", page.locator(".tk-warning").inner_text())
+    # Said in words on the projector; the command is in the facilitator's notes.
+    assert "toolkit serve" not in page.locator(".tk-lobby .tk-warning").inner_text()
     context.close()

@@ -26,7 +26,8 @@ MAY_IMPORT = {
                    "server.preview"},
     # toolkit serve names the dashboards' Voila template in Voila's configuration.
     "server": {"config", "errors", "content", "store", "safeguarding", "dashboards.template"},
-    "cli": {"config", "errors", "content", "store", "analysis", "bundle", "demo", "server"},
+    # toolkit report writes the same programme report as the trends page's button.
+    "cli": {"config", "errors", "content", "store", "analysis", "bundle", "demo", "server", "dashboards.trends.report"},
 }
 
 

@@ -35,7 +35,8 @@ def test_every_setting_is_documented():
 
 
 def test_the_public_surfaces_are_documented():
-    for name in ["toolkit serve", "toolkit check", "toolkit demo", "toolkit export", "toolkit import",
+    for name in ["toolkit serve", "toolkit check", "toolkit demo", "toolkit export", "toolkit import", "toolkit report",
+                 "Download report",
                  "Facilitator dashboard:", "Trends dashboard:", "Content editor:", "Students join at:", "toolkit/api/openapi.json",
                  "Start session", "Open voting", "Close voting", "Reveal", "Next", "End session",
                  "Presentation mode", "open_store", "start_session", "find_session", "responses"]:

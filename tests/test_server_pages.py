@@ -177,7 +177,7 @@ async def test_form_refusals(jp_fetch, session):
     unknown = await student.form(action="join", code="ZZZZZZZ")
     body = unknown.body.decode()
     assert unknown.code == 404 and screen(body) == "enter"
-    assert "There's no workshop with that code. Check the code on the screen and try again." in text(body)
+    assert "That code doesn't match a workshop. Check it against the code on the screen: 7 letters and numbers." in text(body)
     assert "no session with code" not in body  # the API's words are for developers
     # The field is marked wrong, says why, and has the focus again.
     field = re.search(r'<input id="code"[^>]*>', body).group(0)

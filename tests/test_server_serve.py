@@ -97,8 +97,11 @@ def test_serve_defaults_keep_staff_pages_private_and_kernels_culled(monkeypatch)
     assert c.ServerApp.allow_root is True
     assert c.ServerApp.jpserver_extensions == {"voila.server_extension": True, "toolkit": True}
     assert Path(c.ServerApp.root_dir) == ROOT / "notebooks" or not (ROOT / "notebooks").is_dir()
-    assert c.MappingKernelManager.cull_idle_timeout == 3600 and c.MappingKernelManager.cull_interval == 300
-    assert c.VoilaConfiguration.extension_denylist == ["jupyterlab-plotly"]
+    assert c.MappingKernelManager.cull_idle_timeout == 120 and c.MappingKernelManager.cull_interval == 30
+    assert c.MappingKernelManager.cull_connected is False  # an open dashboard is never culled
+    assert c.VoilaConfiguration.extension_denylist == ["jupyterlab-plotly", "@voila-dashboards/jupyterlab-preview",
+                                                       "jupyterlab_pygments"]
+    assert c.ServerApp.kernel_manager_class == "toolkit.server.kernels.StaffKernelManager"
     assert c.ToolkitApp.db_url == "sqlite:///x.db" and c.ToolkitApp.announce is True
     monkeypatch.setattr(server_app.os, "geteuid", lambda: 1000)
     assert "allow_root" not in server_app.serve_config(host="127.0.0.1", port=1, db_url=None,

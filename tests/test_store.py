@@ -919,3 +919,61 @@ def test_a_phone_joining_as_the_session_ends_leaves_no_device_link(pg_url, progr
     assert isinstance(outcome.get("error"), Conflict), outcome
     assert count(store, devices, session_id=session.id) == 0
     store.close()
+
+
+def test_a_revealed_activity_stays_revealed_when_the_facilitator_comes_back(store, programme):
+    session = store.start_session(programme)
+    session.next()
+    while not session.current_activity.votes:
+        session.next()
+    session.open_voting().reveal()
+    session.next()
+    assert not session.revealed
+    session.previous()
+    assert session.revealed and not session.voting_open  # not "voting closed"
+    assert store.public_state(session.code)["revealed"] is True
+    session.open_voting()  # voting again takes the reveal back
+    session.next().previous()
+    assert not session.revealed
+
+
+def test_questions_keep_where_the_session_was_and_leave_the_screen_when_it_moves(store, programme):
+    session = store.start_session(programme)
+    first = store.submit_question(session.code, "Asked in the lobby")
+    session.next()
+    second = store.submit_question(session.code, "Asked during the first activity")
+    store.set_question_status(first, "approved")
+    store.set_question_status(second, "hidden")
+    rows = {q["id"]: q for q in session.questions()}
+    assert rows[first]["on_screen"] == "lobby" and rows[second]["on_screen"] == session.activities[0].id
+    version = session.refresh().version
+    session.next()
+    assert {q["id"]: q["status"] for q in session.questions()} == {first: "shown", second: "hidden"}
+    assert session.version == version + 1  # one move, one bump
+    store.set_question_status(second, "pending")  # nothing hidden is lost: it can come back
+    assert {q["id"]: q["status"] for q in session.questions()}[second] == "pending"
+    assert {q["text"] for q in session.questions()} == {"Asked in the lobby", "Asked during the first activity"}
+
+
+def test_a_version_2_database_gains_reveals_and_where_questions_came(tmp_path, programme):
+    from sqlalchemy import create_engine, text
+    url = f"sqlite:///{tmp_path / 'v2.db'}"
+    store = Store(url)
+    session = store.start_session(programme)
+    asked = store.submit_question(session.code, "Kept through the upgrade")
+    store.close()
+    engine = create_engine(url)
+    with engine.begin() as conn:  # as version 2 left it
+        conn.execute(text("ALTER TABLE sessions DROP COLUMN revealed_ids"))
+        conn.execute(text("ALTER TABLE questions DROP COLUMN on_screen"))
+        conn.execute(text("UPDATE toolkit_meta SET value = '2' WHERE key = 'schema_version'"))
+    engine.dispose()
+    store = Store(url)
+    session = store.find_session(session.code)
+    assert [(q["id"], q["on_screen"]) for q in session.questions()] == [(asked, None)]
+    session.next()
+    while not session.current_activity.votes:
+        session.next()
+    session.open_voting().reveal().next().previous()
+    assert session.revealed
+    store.close()

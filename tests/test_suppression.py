@@ -9,7 +9,7 @@ figure at all.
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from toolkit.analysis import trends as T
@@ -58,6 +58,16 @@ def pairs(rows: pd.DataFrame) -> pd.Series:
     return rows["session_id"].astype(str) + "#" + rows["respondent"].astype(str)
 
 
+def kept(rows: pd.DataFrame, within: list[str], k: int) -> pd.DataFrame:
+    """The answers whose session gave their cell (``within`` a session) at least k respondents:
+    the secondary rule, recomputed here with plain pandas."""
+    if rows.empty:
+        return rows
+    work = rows.assign(_p=pairs(rows))
+    group = [work["session_id"].astype(str)] + [work[c].astype(str) for c in within]
+    return rows[(work.groupby(group, dropna=False)["_p"].transform("nunique") >= k).to_numpy()]
+
+
 def true_respondents(rows: pd.DataFrame, keys: list[str]) -> dict:
     if rows.empty:
         return {}
@@ -69,8 +79,9 @@ def true_respondents(rows: pd.DataFrame, keys: list[str]) -> dict:
     return {k if isinstance(k, tuple) else (k,): v for k, v in counts.items()}
 
 
-FIGURES = {"sessions", "respondents", "answers", "median_per_session", "match", "not_sure", "cards", "put_as",
-           "put_as_share", "baseline", "endpoint", "change", "paired", "paired_change", "baseline_n", "endpoint_n"}
+FIGURES = {"sessions", "respondents", "answers", "median_per_session", "match", "match_low", "match_high",
+           "not_sure", "cards", "put_as", "put_as_share", "baseline", "endpoint", "change", "change_low",
+           "change_high", "method", "paired", "paired_change", "baseline_n", "endpoint_n"}
 
 
 def assert_hidden_rows_are_blank(table: pd.DataFrame) -> None:
@@ -93,12 +104,12 @@ def check_all(rows: pd.DataFrame, k: int) -> None:
     head = T.headline(rows, min_group_size=k)
     assert_hidden_rows_are_blank(head)
     if not head["suppressed"].iloc[0]:
-        assert head["respondents"].iloc[0] == pairs(rows).nunique()
+        assert head["respondents"].iloc[0] == pairs(kept(rows, [], k)).nunique()
         assert rows.empty or head["respondents"].iloc[0] >= k  # none at all is no one to point at
 
     months = T.sessions_by_month(rows, min_group_size=k)
     assert_hidden_rows_are_blank(months)
-    assert_shown_rows_rest_on_enough(months, rows, ["month"], k)
+    assert_shown_rows_rest_on_enough(months, kept(rows, [], k), ["month"], k)
 
     sizes = T.respondents_per_session(rows, min_group_size=k)
     assert_hidden_rows_are_blank(sizes)
@@ -106,26 +117,27 @@ def check_all(rows: pd.DataFrame, k: int) -> None:
 
     table = T.card_match_by_month(rows, min_group_size=k)
     assert_hidden_rows_are_blank(table)
-    assert_shown_rows_rest_on_enough(table, cards, ["deck_id", "item_id", "month"], k)
+    assert_shown_rows_rest_on_enough(table, kept(cards, ["deck_id", "item_id"], k), ["deck_id", "item_id", "month"],
+                                     k)
 
     table = T.misjudged_cards(rows, min_group_size=k)
     assert_hidden_rows_are_blank(table)
-    assert_shown_rows_rest_on_enough(table, cards, ["deck_id", "item_id"], k)
+    assert_shown_rows_rest_on_enough(table, kept(cards, ["deck_id", "item_id"], k), ["deck_id", "item_id"], k)
 
     for by in ([], ["age_band"], ["organisation", "group"]):
         table = T.accuracy_by_model(rows, by=by, min_group_size=k)
         assert_hidden_rows_are_blank(table)
-        assert_shown_rows_rest_on_enough(table, cards, by + ["model"], k)
+        assert_shown_rows_rest_on_enough(table, kept(cards, ["model"], k), by + ["model"], k)
 
     for by in ([], ["month"], ["organisation", "group"], ["facilitator"]):
         table = T.change_by(rows, by=by, min_group_size=k)
         assert_hidden_rows_are_blank(table)
         ends = rows[rows["phase"].isin(["baseline", "endpoint"])] if not rows.empty else rows
         for phase, column in (("baseline", "baseline_n"), ("endpoint", "endpoint_n")):
-            truth = true_respondents(ends[ends["phase"] == phase], by + ["item_id"]) if not ends.empty else {}
+            at_end = kept(ends[ends["phase"] == phase], ["item_id"], k) if not ends.empty else ends
+            truth = true_respondents(at_end, by + ["item_id"])
             for _, row in table[~table["suppressed"]].iterrows():
-                assert truth.get(tuple(row[c] for c in by + ["item_id"]), 0) >= k
-                assert row[column] >= k
+                assert truth.get(tuple(row[c] for c in by + ["item_id"]), 0) == row[column] >= k
         shown_pairs = table[table["paired_change"].notna()]
         assert (shown_pairs["paired"] >= k).all()
 
@@ -155,3 +167,56 @@ def test_the_default_threshold_is_five():
     empty = T.headline(rows).iloc[0]
     assert not empty["suppressed"] and empty["sessions"] == 0  # no answers: nothing to hide
     assert np.isnan(float(empty["median_per_session"]))
+
+
+# -- no subtraction of two views reaches a small group ---------------------------------
+COUNTS = {"sessions_by_month": (["month"], ["respondents"]),
+          "card_match_by_month": (["deck_id", "item_id", "month"], ["respondents", "answers"]),
+          "misjudged_cards": (["deck_id", "item_id"], ["respondents", "answers"]),
+          "accuracy_by_model": (["model"], ["respondents", "answers"]),
+          "change_by": (["item_id"], ["respondents", "baseline_n", "endpoint_n", "paired"])}
+NARROWER = st.one_of(
+    st.tuples(st.sampled_from(sorted(LABELS)), st.just(None)),
+    st.tuples(st.sampled_from(["since", "until"]), st.sampled_from(["2026-01-20", "2026-02-01", "2026-03-01"])))
+
+
+def shown_counts(table: pd.DataFrame, keys: list[str], columns: list[str]) -> dict:
+    out = {}
+    for _, row in table[~table["suppressed"]].iterrows():
+        for col in columns:
+            if pd.notna(row[col]):
+                out[tuple(row[c] for c in keys) + (col,)] = int(row[col])
+    return out
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=answer_sets(), k=st.integers(2, 6), org=st.sampled_from([None, "A", "B"]), narrower=NARROWER,
+       data=st.data())
+def test_two_filtered_views_never_differ_by_a_small_group(rows, k, org, narrower, data):
+    """A lead sees one view, then narrows it by one more filter of the page: for every cell
+    and count shown in the wider view, the narrower view shows the same, nothing (the
+    cell hidden or gone: it held none of the wider view's counted answers), or at least
+    k fewer respondents, answers or pairs. So subtracting the two never shows a group
+    smaller than k."""
+    name, value = narrower
+    if value is None:
+        value = data.draw(st.sampled_from([v if v is not None else T.NOT_SET for v in LABELS[name]]))
+    wide_filters = {"organisation": org} if org else {}
+    assume(name not in wide_filters)  # a second organisation would not narrow the first
+    narrow_filters = {**wide_filters, name: value}
+    wide = T.filter_responses(rows, **wide_filters)
+    narrow = T.filter_responses(rows, **narrow_filters)
+    assert len(narrow) <= len(wide)
+    head_w, head_n = T.headline(wide, min_group_size=k), T.headline(narrow, min_group_size=k)
+    for col in ("respondents", "answers"):
+        a = 0 if head_w["suppressed"].iloc[0] else int(head_w[col].iloc[0])
+        b = 0 if head_n["suppressed"].iloc[0] else int(head_n[col].iloc[0])
+        assert a - b == 0 or a - b >= k, (col, a, b)
+    for function, (keys, columns) in COUNTS.items():
+        wider = shown_counts(getattr(T, function)(wide, min_group_size=k), keys, columns)
+        narrower_counts = shown_counts(getattr(T, function)(narrow, min_group_size=k), keys, columns)
+        for cell, a in wider.items():
+            b = narrower_counts.get(cell, 0)
+            assert a - b == 0 or a - b >= k, (function, cell, a, b, k)
+        for cell, b in narrower_counts.items():
+            assert b >= k and cell in wider, (function, cell, b)

@@ -126,9 +126,12 @@ def test_a_blank_label_is_chosen_as_not_set(responses):
 
 # -- headline and volume -------------------------------------------------------------
 def test_headline_counts_sessions_distinct_respondents_and_answers(responses):
-    row = T.headline(responses, min_group_size=3).iloc[0]
+    row = T.headline(responses, min_group_size=2).iloc[0]
     assert (row["sessions"], row["respondents"], row["answers"]) == (3, 9, len(responses))
     assert row["median_per_session"] == 3  # sizes 3, 4, 2
+    # S3 (two respondents) is left out whole at a threshold of three: 7 of its answers.
+    row = T.headline(responses, min_group_size=3).iloc[0]
+    assert (row["sessions"], row["respondents"], row["answers"]) == (2, 7, len(responses) - 7)
     assert not row["suppressed"]
     small = T.headline(T.filter_responses(responses, organisation="B"), min_group_size=3).iloc[0]
     assert small["suppressed"] and pd.isna(small["sessions"]) and pd.isna(small["respondents"])
@@ -144,9 +147,9 @@ def test_sessions_by_month_hides_a_month_of_two_respondents(responses):
 
 def test_respondents_per_session_in_bands(responses):
     table = T.respondents_per_session(responses, bands=(1, 3, 5), min_group_size=3)
-    assert list(table["band"]) == ["1-2", "3-4"]
+    assert list(table["band"]) == ["3-4"]  # the session of two is left out, not shown as a band
     assert one(table, band="3-4")["sessions"] == 2 and one(table, band="3-4")["respondents"] == 7
-    assert one(table, band="1-2")["suppressed"]  # one session of two
+    assert list(T.respondents_per_session(responses, bands=(1, 3, 5), min_group_size=2)["band"]) == ["1-2", "3-4"]
 
 
 # -- cards ---------------------------------------------------------------------------
@@ -164,25 +167,29 @@ def test_misjudged_cards_say_where_students_put_them(responses):
     table = T.misjudged_cards(responses, min_group_size=3)
     assert list(table["item_id"]) == ["c1", "c2"]  # lowest match first
     c1 = table.iloc[0]
-    assert c1["match"] == pytest.approx(5 / 9, abs=1e-3)
-    assert c1["put_as"] == "healthy" and c1["put_as_share"] == pytest.approx(3 / 9, abs=1e-3)
-    assert c1["share_warning"] == pytest.approx(1 / 9, abs=1e-3)
+    assert c1["match"] == pytest.approx(5 / 7, abs=1e-3)  # S3's two students are too few to count
+    assert c1["share_healthy"] == pytest.approx(1 / 7, abs=1e-3)
+    assert c1["share_warning"] == pytest.approx(1 / 7, abs=1e-3)
     assert c1["model"] == "online"
     c2 = table.iloc[1]
-    assert c2["match"] == pytest.approx(8 / 9, abs=1e-3)
+    assert c2["match"] == pytest.approx(6 / 7, abs=1e-3)
     assert c2["put_as"] == "warning"
+    every = T.misjudged_cards(responses, min_group_size=2).iloc[0]
+    assert every["match"] == pytest.approx(5 / 9, abs=1e-3)
+    assert every["put_as"] == "healthy" and every["put_as_share"] == pytest.approx(3 / 9, abs=1e-3)
 
 
 def test_a_card_seen_by_too_few_is_listed_last_and_blank(responses):
     table = T.misjudged_cards(T.filter_responses(responses, organisation="B"), min_group_size=3)
     assert table["suppressed"].all()
-    assert table[["match", "put_as", "share_healthy"]].isna().all().all()
+    figures = ["match", "match_low", "match_high", "put_as"] + [c for c in table if c.startswith("share_")]
+    assert table[figures].isna().all().all()
 
 
 def test_accuracy_by_model(responses):
     table = T.accuracy_by_model(responses, min_group_size=3)
-    assert one(table, model="online")["match"] == pytest.approx(5 / 9, abs=1e-3)
-    assert one(table, model="none")["match"] == pytest.approx(8 / 9, abs=1e-3)
+    assert one(table, model="online")["match"] == pytest.approx(5 / 7, abs=1e-3)
+    assert one(table, model="none")["match"] == pytest.approx(6 / 7, abs=1e-3)
     assert one(table, model="none")["cards"] == 1
     by_band = T.accuracy_by_model(responses, by="age_band", min_group_size=3)
     assert one(by_band, age_band="14-16", model="online")["match"] == pytest.approx(5 / 7, abs=1e-3)
@@ -191,13 +198,19 @@ def test_accuracy_by_model(responses):
 
 # -- baseline to end-point -----------------------------------------------------------
 def test_change_pairs_each_students_answers_within_a_session(responses):
-    table = T.change_by(responses, min_group_size=3)
+    table = T.change_by(responses, min_group_size=2)
     conf = one(table, item_id="conf")
-    assert conf["baseline"] == pytest.approx(19 / 8, abs=1e-3)
+    assert conf["baseline"] == pytest.approx(18 / 7, abs=1e-3)  # S3's one baseline answer is too few
     assert conf["endpoint"] == pytest.approx(28 / 8, abs=1e-3)
-    assert (conf["baseline_n"], conf["endpoint_n"], conf["paired"], conf["respondents"]) == (8, 8, 7, 9)
+    assert (conf["baseline_n"], conf["endpoint_n"], conf["paired"], conf["respondents"]) == (7, 8, 6, 9)
     assert conf["paired_change"] == pytest.approx(1.0)
     assert conf["change"] == pytest.approx(1.0)  # enough pairs: the paired change
+    assert conf["method"] == "paired"
+    table = T.change_by(responses, min_group_size=3)
+    conf = one(table, item_id="conf")  # S1's two end-point answers are too few now
+    assert conf["baseline"] == pytest.approx(18 / 7, abs=1e-3)
+    assert conf["endpoint"] == pytest.approx(16 / 4, abs=1e-3)
+    assert (conf["baseline_n"], conf["endpoint_n"], conf["paired"], conf["respondents"]) == (7, 4, 4, 7)
     myth = one(table, item_id="myth")
     assert (myth["baseline"], myth["endpoint"]) == (pytest.approx(1 / 3, abs=1e-3), 1.0)
     assert myth["paired_change"] == pytest.approx(2 / 3, abs=1e-3)
@@ -207,7 +220,7 @@ def test_change_by_month_and_by_group(responses):
     months = T.change_by(responses, by="month", min_group_size=3)
     january = one(months, month="2026-01", item_id="conf")
     assert january["baseline"] == pytest.approx(18 / 7, abs=1e-3)
-    assert january["endpoint"] == pytest.approx(23 / 6, abs=1e-3)
+    assert january["endpoint"] == pytest.approx(16 / 4, abs=1e-3)
     assert january["paired_change"] == pytest.approx(1.0)
     assert one(months, month="2026-02", item_id="conf")["suppressed"]
     groups = T.change_by(responses, by=["organisation", "group"], min_group_size=3)
@@ -225,6 +238,8 @@ def test_change_falls_back_to_the_difference_of_means_when_pairs_are_few():
     assert not row["suppressed"]
     assert row["change"] == pytest.approx(2.0)
     assert pd.isna(row["paired"]) and pd.isna(row["paired_change"])  # one pair: too few to show
+    assert row["method"] == "unpaired"
+    assert (row["change_low"], row["change_high"]) == (2.0, 2.0)  # no spread at either end
 
 
 def test_respondent_numbers_are_never_matched_across_sessions(responses):
@@ -259,3 +274,18 @@ def test_categorical_frames_give_the_same_tables(responses):
         b = getattr(T, name)(coded, min_group_size=2)
         pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False,
                                       check_categorical=False)
+
+
+def test_two_decks_sharing_a_card_id_never_merge():
+    from toolkit.charts import trends as C
+    rows = []
+    for deck, session, value in (("deck-a", "S1", "exploitative"), ("deck-b", "S2", "healthy")):
+        for r in range(1, 6):
+            row = answer(session, "card", "card-c1", "c1", "card", r, value, "exploitative", "online")
+            rows.append(dict(row, deck_id=deck))
+    table = T.card_match_by_month(frame(rows), min_group_size=5)
+    assert list(zip(table["deck_id"], table["match"])) == [("deck-a", 1.0), ("deck-b", 0.0)]
+    fig = C.card_month_chart(table, {"c1": "Jo, 14"}, min_group_size=5)
+    rows_drawn = list(fig.data[-1].y)
+    assert len(rows_drawn) == 2 and rows_drawn[0] != rows_drawn[1]  # "Jo, 14 · deck-a", "Jo, 14 · deck-b"
+    assert [v for v in np.asarray(fig.data[-1].z, dtype=float).ravel()] == [100.0, 0.0]

@@ -1,4 +1,4 @@
-"""The ``toolkit`` command: serve, check, demo, export, import.
+"""The ``toolkit`` command: serve, check, demo, export, import, report.
 
 Startup and input errors print one clean line naming what is wrong, never a traceback.
 """
@@ -163,6 +163,55 @@ def import_command(db_url, bundles):
         click.echo(line)
     if report.conflicts:
         sys.exit(1)
+
+
+def _day(ctx, param, value):
+    """A date as a UK reader writes it (dd/mm/yyyy) or as ISO (yyyy-mm-dd)."""
+    if value is None:
+        return None
+    from datetime import datetime
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            pass
+    raise click.BadParameter(f"{value!r} is not a date: write it as dd/mm/yyyy (e.g. 01/09/2026) or yyyy-mm-dd")
+
+
+@main.command("report")
+@click.option("--db", "db_url", default=None, metavar="URL", help=_DB_HELP)
+@click.option("--since", callback=_day, metavar="DATE", help="Only sessions on or after this day (dd/mm/yyyy).")
+@click.option("--until", callback=_day, metavar="DATE", help="Only sessions on or before this day (dd/mm/yyyy).")
+@click.option("--organisation", multiple=True, help="Only this organisation's sessions (repeat for several).")
+@click.option("--group", multiple=True, help="Only this group's sessions (repeat for several).")
+@click.option("--age-band", "age_band", multiple=True, help="Only sessions of this age band, e.g. 14-16.")
+@click.option("--setting", multiple=True, help="Only sessions in this setting.")
+@click.option("--facilitator", multiple=True, help="Only this facilitator's sessions.")
+@click.option("--plan", "plan_id", multiple=True, metavar="PLAN", help="Only sessions of this plan (its id).")
+@click.option("--deck", "deck_id", multiple=True, metavar="DECK", help="Only sessions of this deck (its id).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="PATH.html",
+              help="Where to write the report (one HTML file).")
+def report_command(db_url, since, until, output, **labels):
+    """Write the programme report: one HTML page that opens offline and prints, with the
+    headline figures, change with 95% intervals, comparisons, the most misjudged cards
+    and notes on the data, for the sessions the filters pick."""
+    from datetime import timedelta
+
+    from .dashboards.trends import report
+    from .store import open_store
+    if until is not None and since is not None and until < since:
+        raise click.BadParameter(f"--until {until:%d/%m/%Y} is before --since {since:%d/%m/%Y}",
+                                 param_hint="--until")
+    store = open_store(db_url)
+    selection = {name: list(values) for name, values in labels.items() if values}
+    if since is not None:
+        selection["since"] = since
+    if until is not None:
+        selection["until"] = until + timedelta(days=1)  # the last day is included
+    html = report.build(store.trends_frame(), selection, demo=store.demo_sessions())
+    with open(output, "w", encoding="utf-8") as out:
+        out.write(html)
+    click.echo(f"Wrote the programme report ({len(html.encode()) / 1e6:.1f} MB) to {output}.")
 
 
 if __name__ == "__main__":  # pragma: no cover

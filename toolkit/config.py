@@ -45,7 +45,7 @@ SETTINGS: tuple[Setting, ...] = (
             "The address students join at, shown with the QR code on the facilitator dashboard. "
             "Set by toolkit serve; set it yourself behind a reverse proxy."),
     Setting("remote_staff", "TOOLKIT_REMOTE_STAFF", False,
-            "Let staff reach the dashboards, JupyterLab and Jupyter's API from other machines. Off: they answer "
+            "Let staff reach the dashboards and Jupyter's API from other machines. Off: they answer "
             "only this computer, and phones on the network reach only the student page and API. On needs a "
             "password (jupyter server password) or JupyterHub's login; see docs/deploy.md.",
             jupyter="ToolkitApp.remote_staff"),

@@ -112,7 +112,7 @@ class Cells:
 # Only these columns are read; copying just them keeps a filter of millions of rows cheap.
 USED = ["session_id", "organisation", "group", "age_band", "setting", "facilitator", "plan_id", "deck_id",
          "session_date", "month", "activity_kind", "phase", "item_id", "item_type", "respondent", "value",
-         "expected", "model"]
+         "expected", "model", "deck_version", "side"]
 
 
 def take(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
@@ -152,3 +152,19 @@ def empty(columns: list[str], keys: list[str], min_group_size, n: str = "respond
         frame[n] = pd.Series(dtype="float64")
     out = suppress(frame, keys, n=n, min_group_size=min_group_size)
     return out.drop(columns=[n]) if n not in columns else out
+
+
+def with_hidden(table: pd.DataFrame, raw: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Add a row, with no figures, for every cell answered in ``raw`` that kept no session's
+    part: it shows as hidden rather than vanishing."""
+    if raw.empty:
+        return table
+    present = Cells(raw, keys).keys
+    if table.empty:
+        missing = present
+    else:
+        merged = present.merge(table[keys].assign(_here=True), on=keys, how="left")
+        missing = present[merged["_here"].isna().to_numpy()]
+    if missing.empty:
+        return table
+    return pd.concat([table, missing.reset_index(drop=True)], ignore_index=True)

@@ -115,7 +115,8 @@ def _reason(match: float, split: float) -> str:
     elif match < 0.8:
         parts.append(f"{round(100 * match)}% chose the expected answer")
     if split >= 0.4:
-        parts.append("the class was split")
+        # Said as it was: "split" read as half and half when 7 of 12 agreed.
+        parts.append(f"answers were divided: the most chosen had {round(100 * (1 - split))}%")
     return "; ".join(parts) or "the class mostly agreed with the expected answer"
 
 

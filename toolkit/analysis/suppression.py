@@ -7,6 +7,8 @@ number blanked and ``suppressed`` set. Every trends table passes through ``suppr
 
 from __future__ import annotations
 
+import weakref
+
 import pandas as pd
 
 from .. import config
@@ -45,3 +47,35 @@ def suppress(table: pd.DataFrame, keys, n: str = "respondents", columns=None, mi
     elif "suppressed" not in out:
         out["suppressed"] = False
     return out
+
+
+def floor(rows: pd.DataFrame, keys, min_group_size: int | None = None):
+    """The rows whose session gave their cell at least the threshold of respondents.
+
+    Secondary suppression. Every filter of the trends page (dates, organisation, group…)
+    picks whole sessions, so two filtered views differ by whole sessions' parts of each
+    cell. A session's part counts only when at least ``k`` of its respondents are in it:
+    every figure then rests on ``k`` or more, and so does the difference between any two
+    views, so no subtraction reaches a smaller group. ``keys`` name the cell within a
+    session (e.g. ``["deck_id", "item_id"]``; ``[]`` for the whole session).
+    """
+    from .cells import Cells, respondent_key, take  # cells builds its empty tables with suppress
+    if rows.empty:
+        return rows
+    k = threshold(min_group_size)
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    # One redraw asks for the same floor of the same frame several times (the headline, the
+    # months and the sizes all floor whole sessions): keep the last few answers.
+    memo = (id(rows), len(rows), tuple(keys), k)
+    kept = _FLOORS.get(memo)
+    if kept is not None and kept[0]() is rows:
+        return take(rows, kept[1])
+    cells = Cells(rows, ["session_id"] + keys)
+    mask = (cells.distinct(respondent_key(rows)) >= k)[cells.cell]
+    _FLOORS[memo] = (weakref.ref(rows), mask)  # the mask, not the rows: a copy of millions is not kept
+    while len(_FLOORS) > 8:
+        _FLOORS.pop(next(iter(_FLOORS)))
+    return take(rows, mask)
+
+
+_FLOORS: dict = {}

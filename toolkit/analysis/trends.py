@@ -4,10 +4,16 @@ Every function takes the tidy responses DataFrame that ``Store.responses`` retur
 any frame with its columns; categoricals are fine) and returns a small table of
 aggregates. None returns a row per respondent or per answer.
 
-Small numbers: a row (a bar, a heatmap cell, a point) resting on fewer than
+Small numbers: a session's part of a row counts only when at least ``min_group_size``
+of its respondents gave it (``suppression.floor``), so no two filtered views differ by
+fewer; a row (a bar, a heatmap cell, a point) left resting on fewer than
 ``min_group_size`` distinct respondents (distinct ``(session_id, respondent)`` pairs,
 default from ``toolkit.config``) keeps its keys but has every number blanked and
-``suppressed`` set; ``suppression.suppress`` is the one place that decides this.
+``suppressed`` set (``suppression.suppress``).
+
+Uncertainty: shares carry a 95% Wilson interval (``match_low``, ``match_high``) and
+changes a 95% t interval (``change_low``, ``change_high``), paired or Welch as
+``method`` says (``intervals``).
 """
 
 from __future__ import annotations
@@ -17,9 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..content.vocab import CARD_KINDS, PHASES, SESSION_LABELS
-from .cells import NOT_SET, Cells, coded, empty, key, matches, mode, month_codes, respondent_key, sorted_by, take, utc
-from .suppression import suppress, threshold
+from ..content.vocab import CARD_KINDS, SESSION_LABELS
+from . import intervals
+from .cells import (NOT_SET, Cells, coded, empty, matches, mode, month_codes, respondent_key, sorted_by, take, utc,
+                    with_hidden)
+from .baseline_endpoint import change_by, phase_rows
+from .suppression import floor, suppress, threshold
 
 LABEL_FILTERS = SESSION_LABELS
 SIZE_BANDS = (1, 5, 10, 15, 20, 25, 30, 35)
@@ -74,14 +83,12 @@ def card_rows(responses: pd.DataFrame) -> pd.DataFrame:
     return take(responses, responses["activity_kind"].isin(CARD_KINDS).to_numpy())
 
 
-def phase_rows(responses: pd.DataFrame) -> pd.DataFrame:
-    """The answers given at the baseline or the end-point: what ``change_by`` reads."""
-    if responses.empty:
-        return responses
-    return take(responses, responses["phase"].isin(PHASES).to_numpy())
-
-
 _cards = card_rows
+
+
+def _wilson_columns(table: pd.DataFrame, successes: np.ndarray, n: np.ndarray) -> pd.DataFrame:
+    low, high = intervals.wilson(successes, n)
+    return table.assign(match_low=np.round(low, 3), match_high=np.round(high, 3))
 
 # -- headline and volume -----------------------------------------------------------
 def headline(responses: pd.DataFrame, min_group_size: int | None = None) -> pd.DataFrame:
@@ -90,6 +97,9 @@ def headline(responses: pd.DataFrame, min_group_size: int | None = None) -> pd.D
         # Nothing to hide in nothing: "0 sessions" tells a lead the filters match none.
         return pd.DataFrame({"sessions": [0], "respondents": [0], "answers": [0], "median_per_session": [np.nan],
                              "suppressed": [False]})
+    responses = floor(responses, [], min_group_size)
+    if responses.empty:
+        table = pd.DataFrame({"sessions": [0], "respondents": [0], "answers": [0], "median_per_session": [np.nan]})
     else:
         rk = respondent_key(responses)
         sessions = Cells(responses, ["session_id"])
@@ -105,9 +115,14 @@ def sessions_by_month(responses: pd.DataFrame, min_group_size: int | None = None
     columns = ["month", "sessions", "respondents", "answers"]
     if responses.empty:
         return empty(columns, ["month"], min_group_size)
-    cells = Cells(responses, ["month"])
-    table = cells.keys.assign(sessions=cells.distinct(coded(responses["session_id"])[0]),
-                              respondents=cells.distinct(respondent_key(responses)), answers=cells.count())
+    raw, responses = responses, floor(responses, [], min_group_size)
+    if responses.empty:
+        table = pd.DataFrame(columns=columns)
+    else:
+        cells = Cells(responses, ["month"])
+        table = cells.keys.assign(sessions=cells.distinct(coded(responses["session_id"])[0]),
+                                  respondents=cells.distinct(respondent_key(responses)), answers=cells.count())
+    table = with_hidden(table[columns], raw, ["month"])
     return suppress(sorted_by(table[columns], ["month"]), "month", min_group_size=min_group_size)
 
 
@@ -120,6 +135,7 @@ def respondents_per_session(responses: pd.DataFrame, bands=SIZE_BANDS,
     """
     edges = list(bands)
     names = [f"{lo}-{hi - 1}" for lo, hi in zip(edges, edges[1:])] + [f"{edges[-1]}+"]
+    responses = floor(responses, [], min_group_size)
     sizes = (Cells(responses, ["session_id"]).distinct(respondent_key(responses)) if not responses.empty
              else np.array([], dtype=np.int64))
     band = np.searchsorted(np.asarray(edges), sizes, side="right") - 1
@@ -134,19 +150,29 @@ def respondents_per_session(responses: pd.DataFrame, bands=SIZE_BANDS,
 
 # -- cards -------------------------------------------------------------------------
 def card_match_by_month(responses: pd.DataFrame, min_group_size: int | None = None) -> pd.DataFrame:
-    """Per card and month: the share of answers matching the expected category.
+    """Per card (keyed by deck and id: two decks may share an id) and month: the share of
+    answers matching the expected category, with its 95% Wilson interval.
 
-    Columns: deck_id, item_id, month, expected, respondents, answers, match (0-1), suppressed.
+    Columns: deck_id, item_id, month, expected, respondents, answers, match (0-1),
+    match_low, match_high, suppressed.
     """
-    rows = _cards(responses)
+    raw = _cards(responses)
     keys = ["deck_id", "item_id", "month"]
-    columns = keys + ["expected", "respondents", "answers", "match"]
-    if rows.empty:
+    columns = keys + ["expected", "respondents", "answers", "match", "match_low", "match_high"]
+    if raw.empty:
         return empty(columns, keys + ["expected"], min_group_size)
-    cells = Cells(rows, keys)
-    table = cells.keys.assign(respondents=cells.distinct(respondent_key(rows)), answers=cells.count(),
-                              match=cells.mean(matches(rows)).round(3))
-    table = table.merge(mode(rows, ["deck_id", "item_id"], "expected"), on=["deck_id", "item_id"], how="left")
+    rows = floor(raw, ["deck_id", "item_id"], min_group_size)
+    if rows.empty:
+        table = pd.DataFrame(columns=keys + ["respondents", "answers", "match", "match_low", "match_high"])
+    else:
+        cells = Cells(rows, keys)
+        hits = matches(rows)
+        answers = cells.count()
+        table = cells.keys.assign(respondents=cells.distinct(respondent_key(rows)), answers=answers,
+                                  match=(cells.total(hits) / np.maximum(answers, 1)).round(3))
+        table = _wilson_columns(table, cells.total(hits), answers)
+    table = with_hidden(table, raw, keys)
+    table = table.merge(mode(raw, ["deck_id", "item_id"], "expected"), on=["deck_id", "item_id"], how="left")
     return suppress(sorted_by(table[columns], keys), keys + ["expected"], min_group_size=min_group_size)
 
 
@@ -155,32 +181,45 @@ def misjudged_cards(responses: pd.DataFrame, top: int | None = None,
     """Cards ranked by how often they were misjudged, with where students put them.
 
     Columns: deck_id, item_id, model, expected, respondents, answers, match (share as
-    expected), put_as (the most chosen other category), put_as_share, then one
-    ``share_<category>`` column per category chosen; lowest match first, hidden cards last.
+    expected), match_low, match_high (its 95% Wilson interval), put_as (the most chosen
+    other category), put_as_share, then one ``share_<category>`` column per category
+    chosen; lowest match first, hidden cards last.
     """
-    rows = _cards(responses)
+    raw = _cards(responses)
     keys = ["deck_id", "item_id"]
-    base = keys + ["model", "expected", "respondents", "answers", "match", "put_as", "put_as_share"]
-    if rows.empty:
+    base = keys + ["model", "expected", "respondents", "answers", "match", "match_low", "match_high", "put_as",
+                   "put_as_share"]
+    if raw.empty:
         return empty(base, keys + ["model", "expected"], min_group_size)
-    cells = Cells(rows, keys)
-    table = cells.keys.assign(respondents=cells.distinct(respondent_key(rows)), answers=cells.count(),
-                              match=cells.mean(matches(rows)).round(3))
-    table = table.merge(mode(rows, keys, "model"), on=keys, how="left")
-    table = table.merge(mode(rows, keys, "expected"), on=keys, how="left")
-    by_value = Cells(rows, keys + ["value"])
-    counts = by_value.keys.assign(_n=by_value.count())
-    shares = counts.pivot_table(index=keys, columns="value", values="_n", aggfunc="sum", fill_value=0)
-    shares = shares.div(shares.sum(axis=1), axis=0).round(3)
-    shares.columns = [str(c) for c in shares.columns]
-    wrong = shares.copy()
-    expected = table.set_index(keys)["expected"].reindex(wrong.index)
-    for col in wrong.columns:
-        wrong.loc[(expected == col).to_numpy(), col] = -1.0  # the expected answer is never "put as"
-    put = pd.DataFrame({"put_as": wrong.idxmax(axis=1), "put_as_share": wrong.max(axis=1).clip(lower=0)})
-    put.loc[put["put_as_share"] <= 0, "put_as"] = None
-    table = table.merge(put.reset_index(), on=keys, how="left")
-    table = table.merge(shares.add_prefix("share_").reset_index(), on=keys, how="left")
+    rows = floor(raw, keys, min_group_size)
+    if rows.empty:
+        table = pd.DataFrame(columns=keys + ["respondents", "answers", "match", "match_low", "match_high",
+                                             "put_as", "put_as_share"])
+    else:
+        cells = Cells(rows, keys)
+        hits = matches(rows)
+        answers = cells.count()
+        table = cells.keys.assign(respondents=cells.distinct(respondent_key(rows)), answers=answers,
+                                  match=(cells.total(hits) / np.maximum(answers, 1)).round(3))
+        table = _wilson_columns(table, cells.total(hits), answers)
+        expected_of = mode(rows, keys, "expected")
+        by_value = Cells(rows, keys + ["value"])
+        counts = by_value.keys.assign(_n=by_value.count())
+        shares = counts.pivot_table(index=keys, columns="value", values="_n", aggfunc="sum", fill_value=0,
+                                    observed=True)
+        shares = shares.div(shares.sum(axis=1), axis=0).round(3)
+        shares.columns = [str(c) for c in shares.columns]
+        wrong = shares.copy()
+        expected = expected_of.set_index(keys)["expected"].reindex(wrong.index)
+        for col in wrong.columns:
+            wrong.loc[(expected == col).to_numpy(), col] = -1.0  # the expected answer is never "put as"
+        put = pd.DataFrame({"put_as": wrong.idxmax(axis=1), "put_as_share": wrong.max(axis=1).clip(lower=0)})
+        put.loc[put["put_as_share"] <= 0, "put_as"] = None
+        table = table.merge(put.reset_index(), on=keys, how="left")
+        table = table.merge(shares.add_prefix("share_").reset_index(), on=keys, how="left")
+    table = with_hidden(table, raw, keys)
+    table = table.merge(mode(raw, keys, "model"), on=keys, how="left")
+    table = table.merge(mode(raw, keys, "expected"), on=keys, how="left")
     table = table[base + sorted(c for c in table.columns if c.startswith("share_"))]
     table = suppress(table, keys + ["model", "expected"], min_group_size=min_group_size)
     table = table.sort_values(["suppressed", "match", "answers", "item_id"], ascending=[True, True, False, True],
@@ -190,108 +229,35 @@ def misjudged_cards(responses: pd.DataFrame, top: int | None = None,
 
 def accuracy_by_model(responses: pd.DataFrame, by=None, min_group_size: int | None = None) -> pd.DataFrame:
     """Per exploitation model (and optionally per month or session label): the share of
-    card answers matching the expected category, and the share answering "not sure".
+    card answers matching the expected category, with its 95% Wilson interval, and the
+    share answering "not sure".
 
-    Columns: [by...], model, cards, respondents, answers, match, not_sure, suppressed.
+    Columns: [by...], model, cards, respondents, answers, match, match_low, match_high,
+    not_sure, suppressed.
     """
-    rows = _cards(responses)
+    raw = _cards(responses)
     by = [by] if isinstance(by, str) else list(by or [])
     keys = by + ["model"]
-    columns = keys + ["cards", "respondents", "answers", "match", "not_sure"]
-    if rows.empty:
+    columns = keys + ["cards", "respondents", "answers", "match", "match_low", "match_high", "not_sure"]
+    if raw.empty:
         return empty(columns, keys, min_group_size)
-    cells = Cells(rows, keys)
-    not_sure = (rows["value"] == "not_sure").to_numpy(dtype=float)
-    table = cells.keys.assign(cards=cells.distinct(coded(rows["item_id"])[0]),
-                              respondents=cells.distinct(respondent_key(rows)), answers=cells.count(),
-                              match=cells.mean(matches(rows)).round(3), not_sure=cells.mean(not_sure).round(3))
-    return suppress(sorted_by(table[columns], keys), keys, min_group_size=min_group_size)
-
-
-# -- baseline to end-point ---------------------------------------------------------
-def _score(rows: pd.DataFrame) -> np.ndarray:
-    """A number per answer: a scale answer's value, 1/0 for right/wrong, else NaN."""
-    scale = (rows["item_type"] == "scale").to_numpy()
-    codes, uniques = pd.factorize(rows["value"])  # convert the few distinct values, not every row
-    numbers = np.append(pd.to_numeric(pd.Series(np.asarray(uniques, dtype=object)), errors="coerce")
-                        .to_numpy(dtype=float), np.nan)
-    has_answer = rows["expected"].notna().to_numpy() & ~scale
-    out = np.where(has_answer, matches(rows), np.nan)
-    out[scale] = numbers[codes[scale]]
-    return out
-
-
-def change_by(responses: pd.DataFrame, by=None, min_group_size: int | None = None) -> pd.DataFrame:
-    """Baseline → end-point change per question repeated at both ends, optionally broken
-    down by ``month`` or session labels (a name or a list, e.g. ``["organisation", "group"]``).
-
-    A scale question scores its mean answer; a question with a right answer the share
-    right. Pairs are made within a session (a respondent number means nothing across
-    sessions). ``change`` is the paired change (mean of each respondent's own
-    difference) when at least the threshold of respondents answered at both ends, else
-    the difference of the two means. A row is hidden unless both ends rest on enough
-    respondents; ``paired`` and ``paired_change`` are blanked on their own when the
-    pairs are too few.
-
-    Columns: [by...], item_id, item_type, baseline, endpoint, change, paired,
-    paired_change, baseline_n, endpoint_n, respondents, suppressed.
-    """
-    by = [by] if isinstance(by, str) else list(by or [])
-    keys = by + ["item_id"]
-    figures = ["baseline", "endpoint", "change", "paired", "paired_change", "baseline_n", "endpoint_n", "respondents"]
-    rows = phase_rows(responses)
-    if not rows.empty:
-        score = _score(rows)
-        rows, score = rows[~np.isnan(score)], score[~np.isnan(score)]
+    # ``by`` names session labels or the month, the same for a whole session: the model is
+    # what a session's part is counted by.
+    rows = floor(raw, ["model"], min_group_size)
     if rows.empty:
-        return empty(keys + ["item_type"] + figures, keys + ["item_type"], min_group_size, n="_n")
-    cells = Cells(rows, keys)
-    rk = respondent_key(rows)
-    width = int(rk.max()) + 1
-    # Sort by (cell, respondent, end): a respondent's baseline and end-point answers to a
-    # question then sit side by side, so pairs are found without a join.
-    combined = (cells.cell * width + rk) * 2 + (rows["phase"] == "endpoint").to_numpy(dtype=np.int64)
-    order = np.argsort(combined, kind="stable")
-    combined, ordered_score = combined[order], score[order]
-    first = np.ones(len(combined), dtype=bool)
-    first[1:] = combined[1:] != combined[:-1]
-    group = np.cumsum(first) - 1
-    unique = combined[first]
-    # One score per respondent, cell and end (a question asked twice at one end is averaged).
-    per_score = np.bincount(group, weights=ordered_score) / np.bincount(group)
-    per_key, per_end = unique // 2, unique % 2
-    per_cell = per_key // width
-    pair = (per_end[:-1] == 0) & (per_key[1:] == per_key[:-1])
-    diff = per_score[1:][pair] - per_score[:-1][pair]
-    pair_cell = per_cell[:-1][pair]
-    new_key = np.ones(len(per_key), dtype=bool)
-    new_key[1:] = per_key[1:] != per_key[:-1]
-
-    def by_cell(index_cells, values=None):
-        return np.bincount(index_cells, weights=values, minlength=cells.n)
-
-    is_base, is_end = per_end == 0, per_end == 1
-    baseline_n = by_cell(per_cell[is_base]).astype(np.int64)
-    endpoint_n = by_cell(per_cell[is_end]).astype(np.int64)
-    paired = by_cell(pair_cell).astype(np.int64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        baseline = np.where(baseline_n > 0, by_cell(per_cell[is_base], per_score[is_base]) / baseline_n, np.nan)
-        endpoint_mean = np.where(endpoint_n > 0, by_cell(per_cell[is_end], per_score[is_end]) / endpoint_n, np.nan)
-        paired_change = np.where(paired > 0, by_cell(pair_cell, diff) / paired, np.nan)
-    k = threshold(min_group_size)
-    table = cells.keys.assign(
-        baseline=np.round(baseline, 3), endpoint=np.round(endpoint_mean, 3),
-        change=np.round(np.where(paired >= k, paired_change, endpoint_mean - baseline), 3),
-        paired=paired, paired_change=np.round(paired_change, 3), baseline_n=baseline_n, endpoint_n=endpoint_n,
-        respondents=by_cell(per_cell[new_key]).astype(np.int64))
-    table = table.merge(mode(rows, ["item_id"], "item_type"), on="item_id", how="left")
-    table = sorted_by(table[keys + ["item_type"] + figures], keys)
-    # Both ends must rest on enough respondents; the pairs are checked on their own.
-    table["_n"] = table[["baseline_n", "endpoint_n"]].min(axis=1)
-    table = suppress(table, keys + ["item_type"], n="_n", columns=figures, min_group_size=min_group_size)
-    table = suppress(table, keys + ["item_type"], n="paired", columns=["paired", "paired_change"],
-                     min_group_size=min_group_size, flag=False)
-    return table.drop(columns="_n")
+        table = pd.DataFrame(columns=columns)
+    else:
+        cells = Cells(rows, keys)
+        hits = matches(rows)
+        answers = cells.count()
+        not_sure = (rows["value"] == "not_sure").to_numpy(dtype=float)
+        table = cells.keys.assign(cards=cells.distinct(coded(rows["item_id"])[0]),
+                                  respondents=cells.distinct(respondent_key(rows)), answers=answers,
+                                  match=(cells.total(hits) / np.maximum(answers, 1)).round(3),
+                                  not_sure=cells.mean(not_sure).round(3))
+        table = _wilson_columns(table, cells.total(hits), answers)
+    table = with_hidden(table[columns], raw, keys)
+    return suppress(sorted_by(table[columns], keys), keys, min_group_size=min_group_size)
 
 
 # -- shared ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..analysis.trends import threshold
-from .style import ACCENT, FONT, HIDDEN_TEXT, LAYOUT, NEUTRAL, SUPPRESSED, wrap
+from .style import ACCENT, FONT, HIDDEN_TEXT, INK, LAYOUT, NEUTRAL, SUPPRESSED, wrap
 
 MONTH_BAR = 20 * 24 * 3600 * 1000  # a bar 20 days wide, in the milliseconds of a date axis
 CHANGE_UP = ACCENT
@@ -152,45 +152,57 @@ def size_chart(table: pd.DataFrame, title: str = "Respondents per session",
 
 # -- cards -------------------------------------------------------------------------
 def card_month_chart(table: pd.DataFrame, card_labels: dict | None = None, category_labels: dict | None = None,
-                     order: list[str] | None = None, title: str = "Cards answered as expected, by month",
+                     order: list | None = None, title: str = "Cards answered as expected, by month",
                      min_group_size: int | None = None) -> go.Figure:
     """Cards × months heatmap of the share matching the expected category
-    (``trends.card_match_by_month``); hidden cells grey and labelled."""
+    (``trends.card_match_by_month``), each cell's 95% interval in its hover; hidden cells
+    grey and labelled. Cards are keyed by deck and id: two decks sharing a card id keep a
+    row each. ``order`` lists cards first, as ``(deck_id, item_id)`` pairs or bare ids."""
     if table.empty:
         return empty_figure(title)
     card_labels = card_labels or {}
     category_labels = category_labels or {}
     months = _all_months(table["month"])
-    cards = list(dict.fromkeys(order or [])) + sorted(set(table["item_id"]) - set(order or []))
-    cards = [c for c in cards if c in set(table["item_id"])]
-    expected = table.drop_duplicates("item_id").set_index("item_id")["expected"]
-    rows = [f"{card_labels.get(c, c)} ({category_labels.get(expected.get(c), expected.get(c))})" for c in cards]
-    grid = table.pivot_table(index="item_id", columns="month", values="match", aggfunc="first", dropna=False)
-    grid = grid.reindex(index=cards, columns=months).astype(float)
-    hidden = (table[table["suppressed"]].pivot_table(index="item_id", columns="month", values="suppressed",
-                                                     aggfunc="any").reindex(index=cards, columns=months))
-    hidden = hidden.eq(True)  # cells with no hidden figure come back blank from the pivot
-    answers = table.pivot_table(index="item_id", columns="month", values="answers", aggfunc="first")
-    answers = answers.reindex(index=cards, columns=months)
+    frame = table.assign(_card=list(zip(table["deck_id"].astype(str), table["item_id"].astype(str))))
+    present = list(dict.fromkeys(sorted(frame["_card"])))
+    wanted = []
+    for entry in order or []:
+        wanted += [c for c in present if (c == tuple(entry) if isinstance(entry, tuple) else c[1] == entry)]
+    cards = list(dict.fromkeys(wanted + present))
+    decks = {deck for deck, _ in cards}
+    expected = frame.drop_duplicates("_card").set_index("_card")["expected"]
+    shared = {i for _, i in cards if sum(1 for _, j in cards if j == i) > 1}
+    rows = [f"{card_labels.get(i, i)}{' · ' + d if i in shared and len(decks) > 1 else ''} "
+            f"({category_labels.get(expected.get((d, i)), expected.get((d, i)))})" for d, i in cards]
+
+    def grid(column, aggfunc="first"):
+        out = frame.pivot_table(index="_card", columns="month", values=column, aggfunc=aggfunc, dropna=False)
+        return out.reindex(index=pd.Index(cards, tupleize_cols=False), columns=months)
+
+    share = grid("match").astype(float).to_numpy() * 100
+    hidden = frame[frame["suppressed"]].pivot_table(index="_card", columns="month", values="suppressed",
+                                                    aggfunc="any")
+    hidden = hidden.reindex(index=pd.Index(cards, tupleize_cols=False), columns=months).eq(True).to_numpy()
+    extra = np.stack([grid(c).astype(float).to_numpy() for c in ("answers", "match_low", "match_high")], axis=-1)
+    extra[..., 1:] *= 100
     x = [_month_label(m) for m in months]
     fig = _figure(title, max(320, 110 + 24 * len(cards)))
-    if hidden.to_numpy().any():
-        fig.add_heatmap(z=np.where(hidden.to_numpy(), 1.0, np.nan), x=x, y=rows, showscale=False,
+    if hidden.any():
+        fig.add_heatmap(z=np.where(hidden, 1.0, np.nan), x=x, y=rows, showscale=False,
                         colorscale=[[0, SUPPRESSED], [1, SUPPRESSED]], zmin=0, zmax=1, xgap=2, ygap=2,
-                        text=np.where(hidden.to_numpy(), "hidden", ""), texttemplate="%{text}",
+                        text=np.where(hidden, "hidden", ""), texttemplate="%{text}",
                         textfont=dict(size=10, color=HIDDEN_TEXT), hovertemplate="%{y}<br>%{x}: hidden, too few "
                         "respondents<extra></extra>")
-    share = grid.to_numpy() * 100
     text = np.where(np.isnan(share), "", np.char.add(np.round(np.nan_to_num(share)).astype(int).astype(str), "%"))
     fig.add_heatmap(z=share, x=x, y=rows, zmin=0, zmax=100, xgap=2, ygap=2, text=text, texttemplate="%{text}",
-                    textfont=dict(size=11), customdata=answers.to_numpy(dtype=float),
+                    textfont=dict(size=11), customdata=extra,
                     colorscale=[[0, "#C62828"], [0.5, "#F7E08A"], [1, "#2E7D32"]],
                     colorbar=dict(title=dict(text="% as<br>expected"), thickness=12, len=0.6),
-                    hovertemplate="%{y}<br>%{x}: %{z:.0f}% as expected (%{customdata:,.0f} answers)<extra></extra>")
+                    hovertemplate="%{y}<br>%{x}: %{z:.0f}% as expected (95% CI %{customdata[1]:.0f}–"
+                                  "%{customdata[2]:.0f}%, %{customdata[0]:,.0f} answers)<extra></extra>")
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_xaxes(side="top", type="category")
-    return hidden_note(fig, int(hidden.to_numpy().sum()), min_group_size, "cells" if hidden.to_numpy().sum() > 1
-                       else "cell")
+    return hidden_note(fig, int(hidden.sum()), min_group_size, "cells" if hidden.sum() > 1 else "cell")
 
 
 def misjudged_chart(table: pd.DataFrame, card_labels: dict | None = None, category_labels: dict | None = None,
@@ -202,7 +214,10 @@ def misjudged_chart(table: pd.DataFrame, card_labels: dict | None = None, catego
         return empty_figure(title)
     card_labels, category_labels, colours = card_labels or {}, category_labels or {}, colours or {}
     labels = [wrap(f"{card_labels.get(i, i)}: expected {category_labels.get(e, e)}", 40)
-              for i, e in zip(table["item_id"], table["expected"])]
+              + (f"<br><span style='font-size:11px'>as expected {100 * m:.0f}% (95% CI {100 * lo:.0f}–"
+                 f"{100 * hi:.0f}%)</span>" if pd.notna(m) else "")
+              for i, e, m, lo, hi in zip(table["item_id"], table["expected"], table["match"].astype(float),
+                                         table["match_low"].astype(float), table["match_high"].astype(float))]
     fig = _figure(title, max(300, 110 + 46 * len(table)))
     shown = ~table["suppressed"].to_numpy()
     share_cols = [c for c in table.columns if c.startswith("share_")]
@@ -239,15 +254,58 @@ def model_chart(table: pd.DataFrame, model_labels: dict | None = None,
     shown = ~table["suppressed"].to_numpy()
     match = table["match"].astype(float).to_numpy() * 100
     not_sure = table["not_sure"].astype(float).to_numpy() * 100
+    low = table["match_low"].astype(float).to_numpy() * 100
+    high = table["match_high"].astype(float).to_numpy() * 100
     fig.add_bar(y=[l for l, ok in zip(labels, shown) if ok], x=match[shown], orientation="h", marker_color=ACCENT,
-                name="as expected", text=[f"{v:.0f}%" for v in match[shown]], textposition="auto",
-                customdata=np.stack([not_sure[shown], table["answers"].astype(float).to_numpy()[shown]], axis=-1),
-                hovertemplate="%{y}<br>%{x:.0f}% as expected, %{customdata[0]:.0f}% not sure"
-                              "<br>%{customdata[1]:,.0f} answers<extra></extra>")
+                name="as expected", text=[f"{v:.0f}%" for v in match[shown]], textposition="inside",
+                insidetextanchor="start",
+                error_x=dict(type="data", symmetric=False, array=(high - match)[shown],
+                             arrayminus=(match - low)[shown], color=INK, thickness=1.5, width=5),
+                customdata=np.stack([not_sure[shown], table["answers"].astype(float).to_numpy()[shown],
+                                     low[shown], high[shown]], axis=-1),
+                hovertemplate="%{y}<br>%{x:.0f}% as expected (95% CI %{customdata[2]:.0f}–%{customdata[3]:.0f}%), "
+                              "%{customdata[0]:.0f}% not sure<br>%{customdata[1]:,.0f} answers<extra></extra>")
     _hidden_bars(fig, [l for l, ok in zip(labels, shown) if not ok], 100.0, horizontal=True)
     fig.update_xaxes(range=[0, 100], ticksuffix="%", title_text="answers matching the expected category")
     fig.update_yaxes(automargin=True, categoryorder="array", categoryarray=labels)
     return hidden_note(fig, int((~shown).sum()), min_group_size, "models" if (~shown).sum() > 1 else "model")
+
+
+def model_side_chart(table: pd.DataFrame, order: list, model_labels: dict | None = None,
+                     title: str = "Cards answered as expected, by model, compared",
+                     min_group_size: int | None = None) -> go.Figure:
+    """A bar per side of a comparison within each model (``compare.compare(...).cards``),
+    each with its 95% Wilson interval; hidden sides say so."""
+    if table.empty:
+        return empty_figure(title)
+    model_labels = model_labels or {}
+    models = sorted(set(table["model"]), key=lambda m: str(model_labels.get(m, m)))
+    labels = [wrap(model_labels.get(m, m), 30) for m in models]
+    fig = _figure(title, max(300, 110 + 22 * len(models) * max(len(order), 1)))
+    hidden_total = 0
+    for n, side in enumerate(order):
+        rows = table[table["side"] == side].set_index("model").reindex(models)
+        match = rows["match"].astype(float).to_numpy() * 100
+        low = rows["match_low"].astype(float).to_numpy() * 100
+        high = rows["match_high"].astype(float).to_numpy() * 100
+        hidden = rows["suppressed"].eq(True).to_numpy()
+        hidden_total += int(hidden.sum())
+        fig.add_bar(y=labels, x=np.where(hidden, 0, match), orientation="h", name=str(side),
+                    marker_color=SERIES[n % len(SERIES)],
+                    # Figures inside their bars (the interval runs past the end); "hidden" beside a bar of none.
+                    text=[("hidden: too few" if h else f"{v:.0f}%" if not np.isnan(v) else "")
+                          for v, h in zip(match, hidden)],
+                    textposition=["outside" if h else "inside" for h in hidden], insidetextanchor="start",
+                    textfont=dict(size=11), cliponaxis=False,
+                    error_x=dict(type="data", symmetric=False, array=high - match, arrayminus=match - low,
+                                 color=INK, thickness=1.2, width=3),
+                    customdata=np.stack([low, high], axis=-1),
+                    hovertemplate=f"{side}<br>%{{y}}: %{{x:.0f}}% as expected (95% CI %{{customdata[0]:.0f}}–"
+                                  f"%{{customdata[1]:.0f}}%)<extra></extra>")
+    fig.update_layout(barmode="group", showlegend=True, legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0))
+    fig.update_xaxes(range=[0, 108], ticksuffix="%", title_text="answers matching the expected category")
+    fig.update_yaxes(automargin=True, autorange="reversed")
+    return hidden_note(fig, hidden_total, min_group_size, "figures" if hidden_total > 1 else "figure")
 
 
 # -- baseline to end-point ---------------------------------------------------------
@@ -265,8 +323,8 @@ def change_month_chart(table: pd.DataFrame, question_labels: dict | None = None,
         return empty_figure(title, "No baseline and end-point answers match these filters.")
     question_labels = question_labels or {}
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1, figure=_figure(title, 440),
-                        subplot_titles=("Scale questions: change in mean (1–5)",
-                                        "Questions with a right answer: change in % right"))
+                        subplot_titles=("Scale questions: change in mean (1–5), 95% CI",
+                                        "Questions with a right answer: change in % right, 95% CI"))
     fig.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.18, x=0), margin=dict(t=100 if title else 70))
     months = _all_months(table["month"])
     dates = _month_dates(pd.Series(months))
@@ -277,12 +335,18 @@ def change_month_chart(table: pd.DataFrame, question_labels: dict | None = None,
         rows = rows.set_index("month").reindex(months)
         factor = 1 if scale else 100
         value = rows["change"].astype(float) * factor
+        low, high = rows["change_low"].astype(float) * factor, rows["change_high"].astype(float) * factor
         colour = SERIES[colour_index % len(SERIES)]
         name = wrap(question_labels.get(item, item), 45)
+        places = 1 if scale else 0
         fig.add_scatter(x=dates, y=value, mode="lines+markers", name=name, line=dict(color=colour, width=2),
                         connectgaps=False, row=1, col=col,
-                        hovertemplate=f"{name}<br>%{{x|%B %Y}}: %{{y:+.{1 if scale else 0}f}}"
-                                      f"{'' if scale else ' points'}<extra></extra>")
+                        error_y=dict(type="data", symmetric=False, array=(high - value).to_numpy(),
+                                     arrayminus=(value - low).to_numpy(), color=colour, thickness=1.2, width=4),
+                        customdata=np.stack([low.to_numpy(), high.to_numpy()], axis=-1),
+                        hovertemplate=f"{name}<br>%{{x|%B %Y}}: %{{y:+.{places}f}}"
+                                      f"{'' if scale else ' points'} (95% CI %{{customdata[0]:.{places}f}} to "
+                                      f"%{{customdata[1]:.{places}f}})<extra></extra>")
         hidden = rows["suppressed"].eq(True).to_numpy()
         if hidden.any():
             hidden_total += int(hidden.sum())
@@ -291,56 +355,10 @@ def change_month_chart(table: pd.DataFrame, question_labels: dict | None = None,
                             hovertemplate=f"{name}<br>%{{x|%B %Y}}: hidden, too few respondents<extra></extra>",
                             row=1, col=col)
     fig.update_xaxes(tickformat="%b<br>%Y")
-    fig.update_yaxes(zeroline=True, zerolinecolor="#9AA5B1", title_text="change in mean", row=1, col=1)
-    fig.update_yaxes(zeroline=True, zerolinecolor="#9AA5B1", ticksuffix="", title_text="points", row=1, col=2)
+    fig.update_yaxes(zeroline=True, zerolinecolor="#9AA5B1", title_text="points on the 1–5 scale", row=1, col=1)
+    fig.update_yaxes(zeroline=True, zerolinecolor="#9AA5B1", ticksuffix="", title_text="percentage points", row=1, col=2)
     return hidden_note(fig, hidden_total, min_group_size, "points" if hidden_total > 1 else "point", y=1.12)
 
 
-def change_group_chart(table: pd.DataFrame, by, question_labels: dict | None = None,
-                       title: str = "Change from baseline to end-point, by group",
-                       min_group_size: int | None = None) -> go.Figure:
-    """Groups × questions heatmap of the change (``trends.change_by(by=...)``): blue for
-    gains, red for losses, scaled per question kind; hidden cells grey and labelled."""
-    if table.empty:
-        return empty_figure(title, "No baseline and end-point answers match these filters.")
-    question_labels = question_labels or {}
-    by = [by] if isinstance(by, str) else list(by)
-    frame = table.copy()
-    frame["_row"] = frame[by].astype(str).agg(" · ".join, axis=1)
-    rows = sorted(frame["_row"].unique())
-    items = sorted(frame["item_id"].unique(), key=lambda i: (not _is_scale(frame[frame["item_id"] == i]).iloc[0], i))
-    scale = frame.drop_duplicates("item_id").set_index("item_id")["item_type"].astype(str).eq("scale")
-    change = frame.pivot_table(index="_row", columns="item_id", values="change", aggfunc="first", dropna=False)
-    change = change.reindex(index=rows, columns=items).astype(float)
-    hidden = frame.pivot_table(index="_row", columns="item_id", values="suppressed", aggfunc="any")
-    hidden = hidden.reindex(index=rows, columns=items).eq(True).to_numpy()
-    # Put a scale's points (out of 4) and a share's points (out of 1) on one colour scale.
-    span = np.array([4.0 if scale.get(i, False) else 1.0 for i in items])
-    z = change.to_numpy() / span
-    text = np.full(z.shape, "", dtype=object)
-    for (r, c), value in np.ndenumerate(change.to_numpy()):
-        if not np.isnan(value):
-            text[r, c] = f"{value:+.1f}" if scale.get(items[c], False) else f"{100 * value:+.0f} pts"
-    x = [wrap(question_labels.get(i, i), 20) for i in items]
-    y = [wrap(r, 40) for r in rows]
-    lines = max((label.count("<br>") + 1 for label in x), default=1)
-    fig = _figure(title, max(320, 120 + 16 * lines + 30 * len(rows)))
-    # Question labels sit above the grid: leave room for them under the title.
-    fig.update_layout(margin=dict(t=(70 if title else 30) + 15 * lines),
-                      title=dict(yref="container", y=1, yanchor="top", pad=dict(t=14)))
-    if hidden.any():
-        fig.add_heatmap(z=np.where(hidden, 1.0, np.nan), x=x, y=y, showscale=False, zmin=0, zmax=1,
-                        colorscale=[[0, SUPPRESSED], [1, SUPPRESSED]], xgap=2, ygap=2,
-                        text=np.where(hidden, "hidden", ""), texttemplate="%{text}",
-                        textfont=dict(size=11, color=HIDDEN_TEXT),
-                        hovertemplate="%{y}<br>hidden: too few respondents<extra></extra>")
-    fig.add_heatmap(z=z, x=x, y=y, zmin=-0.5, zmax=0.5, zmid=0, colorscale="RdBu", xgap=2, ygap=2,
-                    text=text, texttemplate="%{text}", textfont=dict(size=12), showscale=False,
-                    hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>")
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(side="top", tickangle=0, tickfont=dict(size=11))
-    return hidden_note(fig, int(hidden.sum()), min_group_size, "cells" if hidden.sum() > 1 else "cell")
-
-
-__all__ = ["sessions_chart", "size_chart", "card_month_chart", "misjudged_chart", "model_chart",
-           "change_month_chart", "change_group_chart", "hidden_note", "empty_figure"]
+__all__ = ["sessions_chart", "size_chart", "card_month_chart", "misjudged_chart", "model_chart", "model_side_chart",
+           "change_month_chart", "hidden_note", "empty_figure"]

@@ -24,7 +24,7 @@ from traitlets.config import Config
 
 from .. import config
 from ..dashboards import template
-from . import connections, routes, staff
+from . import connections, kernels, routes, staff
 from .quietlog import is_private, keep_addresses_out_of, private_log_function
 from .context import Context
 
@@ -35,8 +35,9 @@ MB = 1024 * 1024
 MAX_BODY = 10 * MB
 MAX_BUFFER = 12 * MB  # one websocket message of the largest size, with its framing
 
-FACILITATOR_NOTEBOOK = "facilitator.ipynb"
-TRENDS_NOTEBOOK = "trends.ipynb"
+KERNEL_IDLE_SECONDS = 120  # a staff kernel with no open page is stopped after this long idle
+FACILITATOR_NOTEBOOK = kernels.FACILITATOR_NOTEBOOK
+TRENDS_NOTEBOOK = kernels.TRENDS_NOTEBOOK
 CONTENT_NOTEBOOK = "content.ipynb"
 WILDCARD = ("", "0.0.0.0", "::", "*")
 
@@ -148,6 +149,9 @@ class ToolkitApp(ExtensionApp):
         # Dashboard kernels inherit this environment: the facilitator's console shows this
         # address (and its QR code), which phones can reach, not the one the laptop used.
         export_join_url(urls["Students join at"])
+        if isinstance(serverapp.kernel_manager, kernels.StaffKernelManager):
+            # Now that the kernels would inherit the store and the join address.
+            serverapp.kernel_manager.fill(serverapp)
         if self.announce:
             for label in ("Facilitator dashboard", "Trends dashboard", "Content editor", "Students join at"):
                 print(f"{label}: {urls[label]}", flush=True)
@@ -245,15 +249,24 @@ def serve_config(*, host: str, port: int, db_url: str | None, open_browser: bool
     c.ServerApp.root_dir = str(notebooks if notebooks.is_dir() else config.home())
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         c.ServerApp.allow_root = True  # containers and classroom kiosks often run as root
-    # Staff kernels outlive closed tabs (Voilà's shutdown request fails its XSRF check):
-    # cull the idle ones. A dashboard left open keeps its connection and is not culled.
-    c.MappingKernelManager.cull_idle_timeout = 3600
-    c.MappingKernelManager.cull_interval = 300
+    # A dashboard's kernel (180-260 MB) stops when its tab closes or reloads: Voilà asks, and
+    # the XSRF cookie it needs comes with the login (staff.TokenExchange). When that request
+    # never arrives (a browser killed, a laptop lid shut), the kernel has no open connection
+    # and is stopped after two idle minutes. A dashboard left open keeps its connection and
+    # is never culled; a reloaded console picks its session up again from the address.
+    c.MappingKernelManager.cull_idle_timeout = KERNEL_IDLE_SECONDS
+    c.MappingKernelManager.cull_interval = 30
     c.MappingKernelManager.cull_connected = False
     c.MappingKernelManager.cull_busy = False
+    # The console and the trends page each have a kernel kept warm, so they open ready
+    # (kernels.py); another kernel is warmed a second after one is taken.
+    c.ServerApp.kernel_manager_class = "toolkit.server.kernels.StaffKernelManager"
     c.VoilaConfiguration.show_tracebacks = False
     # FigureWidget is an anywidget now; plotly's lab extension only adds megabytes to each page.
-    c.VoilaConfiguration.extension_denylist = ["jupyterlab-plotly"]
+    # JupyterLab's Voilà preview button and its code-colouring theme do nothing on a dashboard:
+    # each is one more script for the page to fetch before it is ready.
+    c.VoilaConfiguration.extension_denylist = ["jupyterlab-plotly", "@voila-dashboards/jupyterlab-preview",
+                                               "jupyterlab_pygments"]
     # Voila's voila/files/ route is a plain tornado file handler that Jupyter's login does not
     # guard: by default it hands any picture under the notebook folder to anyone who asks.
     # The dashboards use no files of their own, so it hands out none.

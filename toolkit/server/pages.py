@@ -45,8 +45,9 @@ class JoinPage(BodyMixin, StudentPageHandler):
         if not code:
             return self.show_enter("")
         if token is None:
-            # From a QR code or a shared link: the code is filled in; one tap joins.
-            return self.show_enter(code)
+            # From a shared link the code is filled in and one tap joins; from the lobby's QR
+            # code (``join=1``) the page's script joins at once.
+            return self.show_enter(code, auto=self.get_argument("join", "") == "1")
         try:
             session_id, state = await self.lookup(code)
         except NotFound:
@@ -161,16 +162,17 @@ class JoinPage(BodyMixin, StudentPageHandler):
         return screens.NOTES.get(key)
 
     # -- rendering -------------------------------------------------------------------
-    def show_enter(self, code: str, error: str | None = None, status: int = 200):
+    def show_enter(self, code: str, error: str | None = None, status: int = 200, auto: bool = False):
         self.set_status(status)
         if error is not None:
             return self.render_page("enter", None, code=code, error=error, help_=self.ctx.help)
         # What every phone of a hall opens first, the same for each but its XSRF token: made
         # once per code, the token put in per request.
-        page = self.ctx.enter_pages.get(code)
+        key = (code, bool(auto))
+        page = self.ctx.enter_pages.get(key)
         if page is None:
-            page = self.page_html("enter", None, code=code, help_=self.ctx.help, xsrf_html=_XSRF_SLOT)
-            self.ctx.enter_pages.put(code, page)
+            page = self.page_html("enter", None, code=code, help_=self.ctx.help, auto=bool(auto), xsrf_html=_XSRF_SLOT)
+            self.ctx.enter_pages.put(key, page)
         self.send_page(page.replace(_XSRF_SLOT, self.xsrf_form_html().encode()))
 
     async def show_session(self, code: str, state: dict, token: str, *, view=None, note=None, card=None,
@@ -203,11 +205,11 @@ class JoinPage(BodyMixin, StudentPageHandler):
         self.finish(html)
 
     def page_html(self, name: str, state: dict | None, *, xsrf_html, code: str = "", mine=None, position=None,
-                  note=None, error=None, text="", help_=None, boot=None) -> bytes:
+                  note=None, error=None, text="", help_=None, boot=None, auto=False) -> bytes:
         ns = screens.namespace(name, state, code=code, mine=mine, position=position, note=note, error=error,
                                text=text, help_=help_ or self.ctx.help, boot=boot, xsrf_html=xsrf_html,
                                page_url=self.ctx.page_url, css_url=self.ctx.asset_url("join.css"),
-                               js_url=self.ctx.asset_url("join.js"))
+                               js_url=self.ctx.asset_url("join.js"), auto_join=auto)
         ns["refresh"] = REFRESH_SECONDS if ns["refresh"] else None
         return self.ctx.templates.load("join.html").generate(**ns)
 

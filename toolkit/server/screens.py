@@ -30,7 +30,7 @@ NOTES = {
 # What a refusal means to the student, by the error's kind (or, failing that, its status).
 WORDS = {
     "no_code": "Type the code from the screen first.",
-    "not_found": "There's no workshop with that code. Check the code on the screen and try again.",
+    "not_found": "That code doesn't match a workshop. Check it against the code on the screen: 7 letters and numbers.",
     "ended": "That workshop has ended. Check the code on the screen.",
     "too_many_requests": "Too many tries. Wait a minute, then try again.",
     "wrong_codes": "Too many wrong codes. Wait a minute, then check the code on the screen.",
@@ -177,7 +177,7 @@ def reloads(name: str, state: dict | None) -> bool:
 
 def namespace(name: str, state: dict | None, *, help_: dict, page_url: str, css_url: str, js_url: str,
               xsrf_html: str = "", code: str = "", mine=None, position=None, note=None, error=None, text="",
-              boot=None) -> dict:
+              boot=None, auto_join: bool = False) -> dict:
     """Everything ``templates/join.html`` is rendered with: by the page itself, and by the
     content editor's phone preview (``preview.py``), so both show the same markup.
 
@@ -192,7 +192,7 @@ def namespace(name: str, state: dict | None, *, help_: dict, page_url: str, css_
         name=name, state=state, activity=activity, code=code, code_input=code,
         code_display=display(code) if state else "", page_title=page_title(name, state),
         mine=mine, chosen=chosen, position=position, note=note, error=error, text=text,
-        help=help_, boot=boot, refresh=reloads(name, state),
+        help=help_, boot=boot, auto_join=auto_join, refresh=reloads(name, state),
         received=RECEIVED, option_name=option_name,
         ask_link=bool(state and state.get("questions_box")) and name not in ("ended", "ask", "sent", "enter"),
         sorted_count=sum(1 for c in activity.get("cards", []) if c["id"] in mine),

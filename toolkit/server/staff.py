@@ -181,6 +181,11 @@ class TokenExchange(JupyterHandler):
 
     @allow_unauthenticated
     def get(self):
+        if self.current_user:
+            # Jupyter's XSRF cookie too: Voilà's page sends its value when the tab closes or
+            # reloads, asking the server to stop the page's kernel. Without it the request is
+            # refused (voila#1458) and every opening of a dashboard leaves a kernel behind.
+            self.xsrf_token  # noqa: B018 (reading it sets the cookie)
         self.set_header("Cache-Control", "no-store")
         self.set_header("Referrer-Policy", "no-referrer")
         self.redirect(without_token(self.request.uri), status=303)

@@ -31,6 +31,9 @@ from .schema import questions, responses, sessions, snapshots
 from .session import Session, now
 
 # Read on every refresh and every live-state rebuild: built once.
+# pending: waiting for the facilitator; approved: on the class's screen; shown: was on it;
+# hidden: never shown. Every one keeps its words for the facilitator's private list.
+QUESTION_STATUSES = ("pending", "approved", "shown", "hidden")
 _BY_ID = select(sessions).where(sessions.c.id == bindparam("session_id"))
 
 LABELS = tuple(GROUP_LABELS)
@@ -169,6 +172,11 @@ class Store:
             rows = conn.execute(select(sessions).where(sessions.c.status != "ended")
                                 .order_by(sessions.c.created_at.desc())).all()
         return [Session(self, row) for row in rows]
+
+    def last_plan_id(self) -> str | None:
+        """The plan of the most recently started session (the console offers it first)."""
+        with reading(self.engine) as conn:
+            return conn.execute(select(sessions.c.plan_id).order_by(sessions.c.created_at.desc()).limit(1)).scalar()
 
     def versions(self, session_ids) -> dict[str, int]:
         """The current ``version`` of each session: one query for all that are watched."""
@@ -363,7 +371,9 @@ class Store:
         return [dict(r._mapping) for r in rows]
 
     def set_question_status(self, question_id: int, status: str) -> None:
-        if status not in ("pending", "approved", "hidden"):
+        """Approve a question for the screen, take it off ("shown"), hide it, or put it back
+        among those waiting ("pending"). Every question keeps its words whatever its status."""
+        if status not in QUESTION_STATUSES:
             raise Invalid(f"unknown question status {status!r}")
         with self.engine.begin() as conn:
             row = conn.execute(select(questions.c.session_id, questions.c.status)

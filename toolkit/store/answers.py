@@ -249,8 +249,9 @@ def ask(engine, programme_for, code: str, text: str) -> int:
         if sent > limit:
             raise Invalid(f"a question is at most {limit} characters (this one has {sent})")
         stamp = now()
+        on_screen = (programme.activities[row.current_index].id if row.status == "running" else row.status)
         return conn.execute(insert(questions).values(
-            session_id=row.id, text=text, status="pending", flagged=flagged,
+            session_id=row.id, text=text, status="pending", flagged=flagged, on_screen=on_screen,
             created_at=stamp, updated_at=stamp).returning(questions.c.id)).scalar_one()
 
 

@@ -39,7 +39,11 @@ _TABLES = (sessions, snapshots, responses, questions)
 # Columns that stay in the store they were written in, besides the numbers a store gives
 # rows of its own (answers and questions are numbered afresh where they land): the page's
 # tap numbers, which order one live session's answers and mean nothing anywhere else.
-_STAYS = {("responses", "seq")}
+# The same goes for which activities a live session has revealed, and where the session
+# was when each question came in (that is for the safeguarding lead, from this store only).
+_STAYS = {("responses", "seq"), ("sessions", "revealed_ids"), ("questions", "on_screen")}
+# A question the class saw travels as approved, whether it is still on the screen or not.
+SEEN = ("approved", "shown")
 COLUMNS: dict[str, list[str]] = {
     t.name: [c.name for c in t.columns if c.autoincrement is not True and (t.name, c.name) not in _STAYS]
     for t in _TABLES}
@@ -59,9 +63,12 @@ class Reader:
         return self._rows(snapshots, snapshots.c.id, ids, snapshots.c.id)
 
     def approved_questions(self, session_ids) -> list[tuple]:
-        """Only approved questions travel: pending and hidden ones may hold a disclosure."""
-        return self._rows(questions, questions.c.session_id, session_ids, questions.c.id,
-                          questions.c.status == "approved")
+        """Only questions the class saw travel (as approved): pending and hidden ones may hold
+        a disclosure."""
+        rows = self._rows(questions, questions.c.session_id, session_ids, questions.c.id,
+                          questions.c.status.in_(SEEN))
+        at = COLUMNS["questions"].index("status")
+        return [row[:at] + ("approved",) + row[at + 1:] for row in rows]
 
     def responses(self, session_ids) -> Iterator[tuple]:
         """The answers of the sessions, streamed, so a large store need not fit in memory. In
@@ -101,9 +108,9 @@ class Merge:
             for row in rows:
                 answers = [dict(zip(columns["responses"], r)) for r in conn.execute(
                     select(*[responses.c[c] for c in columns["responses"]]).where(responses.c.session_id == row.id))]
-                asked = [dict(zip(columns["questions"], q)) for q in conn.execute(
+                asked = [{**dict(zip(columns["questions"], q)), "status": "approved"} for q in conn.execute(
                     select(*[questions.c[c] for c in columns["questions"]]).where(
-                        questions.c.session_id == row.id, questions.c.status == "approved"))]
+                        questions.c.session_id == row.id, questions.c.status.in_(SEEN)))]
                 out[row.id] = {"session": dict(zip(columns["sessions"], row)), "responses": answers,
                                "questions": asked}
         return out

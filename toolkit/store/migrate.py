@@ -26,7 +26,15 @@ def _from_1(conn) -> None:
         conn.execute(text("ALTER TABLE responses ADD COLUMN seq INTEGER"))
 
 
-STEPS = {0: _from_0, 1: _from_1}
+def _from_2(conn) -> None:
+    # Sessions remember which activities were revealed; questions where the session was
+    # when they came in. Added only where ``create_all`` (a version-0 upgrade) has not.
+    for table, column, kind in (("sessions", "revealed_ids", "TEXT"), ("questions", "on_screen", "VARCHAR(80)")):
+        if column not in {c["name"] for c in inspect(conn).get_columns(table)}:
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+
+
+STEPS = {0: _from_0, 1: _from_1, 2: _from_2}
 
 
 def upgrade(conn, version: int) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, M
 from sqlalchemy.types import TypeDecorator
 
 APP_ID = "workshop-toolkit"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -79,6 +79,9 @@ sessions = Table(
     Column("started_at", UTCDateTime()),
     Column("ended_at", UTCDateTime()),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # The activities revealed so far, space-separated ids: one revealed, left and come back
+    # to stays revealed rather than returning as "voting closed".
+    Column("revealed_ids", Text),
     Index("ix_sessions_code", "code"),
     Index("ix_sessions_created", "created_at"),
     # A join code names one live session at a time; ended sessions may share it.
@@ -118,8 +121,11 @@ questions = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("session_id", String(32), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
     Column("text", String(1000), nullable=False),
-    Column("status", String(10), nullable=False),  # pending | approved | hidden
+    Column("status", String(10), nullable=False),  # pending | approved | shown | hidden
     Column("flagged", Boolean, nullable=False),
+    # Where the session was when the question came in: an activity id, or "lobby" or
+    # "summary". For the safeguarding lead's record; it never leaves this store.
+    Column("on_screen", String(80)),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Index("ix_questions_session", "session_id"),

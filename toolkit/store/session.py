@@ -15,7 +15,7 @@ from sqlalchemy import delete, select, update
 
 from ..errors import Conflict
 from .engine import flush_deleted
-from .schema import devices, sessions
+from .schema import devices, questions, sessions
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,8 @@ class Session:
                 raise Conflict(f"{act.title!r} is a slide: it takes no answers")
             if row.voting_open:
                 return None
-            return {"voting_open": True, "revealed": False}
+            # Voting again takes the reveal back until the next one.
+            return {"voting_open": True, "revealed": False, "revealed_ids": _without(row.revealed_ids, act.id)}
         return self._move(move)
 
     def close_voting(self) -> "Session":
@@ -116,7 +117,7 @@ class Session:
                 raise Conflict(f"{act.title!r} is a slide: there is nothing to reveal")
             if row.revealed and not row.voting_open:
                 return None
-            return {"revealed": True, "voting_open": False}
+            return {"revealed": True, "voting_open": False, "revealed_ids": _with(row.revealed_ids, act.id)}
         return self._move(move)
 
     def next(self) -> "Session":
@@ -130,7 +131,7 @@ class Session:
             if index >= len(self.programme.activities):
                 return {"status": "summary", "current_index": len(self.programme.activities),
                         "voting_open": False, "revealed": False}
-            values = {"status": "running", "current_index": index, "voting_open": False, "revealed": False}
+            values = self._arrive(row, index)
             if row.status == "lobby":
                 values["started_at"] = now()
             return values
@@ -146,7 +147,7 @@ class Session:
             index = row.current_index - 1
             if index < 0:
                 return {"status": "lobby", "current_index": -1, "voting_open": False, "revealed": False}
-            return {"status": "running", "current_index": index, "voting_open": False, "revealed": False}
+            return self._arrive(row, index)
         return self._move(move)
 
     def go_to(self, index: int) -> "Session":
@@ -159,7 +160,7 @@ class Session:
                 raise Conflict("the session has ended")
             if row.status == "running" and row.current_index == index:
                 return None
-            values = {"status": "running", "current_index": index, "voting_open": False, "revealed": False}
+            values = self._arrive(row, index)
             if row.started_at is None:
                 values["started_at"] = now()
             return values
@@ -180,6 +181,12 @@ class Session:
         return self
 
     # -- machinery ----------------------------------------------------------------
+    def _arrive(self, row, index: int) -> dict:
+        """The state on arriving at an activity: voting closed, and revealed if it was before."""
+        act = self.programme.activities[index]
+        return {"status": "running", "current_index": index, "voting_open": False,
+                "revealed": act.id in _ids(row.revealed_ids)}
+
     @staticmethod
     def _need_running(row, what: str) -> None:
         if row.status != "running":
@@ -193,7 +200,25 @@ class Session:
             if values is not None:
                 values.update(version=sessions.c.version + 1, updated_at=now())
                 conn.execute(update(sessions).where(sessions.c.id == self.id).values(**values))
+                if "current_index" in values or "status" in values:
+                    # Questions shown to the class belong to the moment: moving on takes them off.
+                    conn.execute(update(questions).where(questions.c.session_id == self.id,
+                                                         questions.c.status == "approved")
+                                 .values(status="shown", updated_at=now()))
                 if after:
                     after(conn)
             self._row = conn.execute(select(sessions).where(sessions.c.id == self.id)).one()
         return self
+
+
+def _ids(text: str | None) -> list[str]:
+    return (text or "").split()
+
+
+def _with(text: str | None, activity_id: str) -> str:
+    ids = _ids(text)
+    return " ".join(ids if activity_id in ids else [*ids, activity_id])
+
+
+def _without(text: str | None, activity_id: str) -> str | None:
+    return " ".join(i for i in _ids(text) if i != activity_id) or None

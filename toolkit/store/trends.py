@@ -10,6 +10,8 @@ fraction of the memory: a few hundred MB of strings become tens of MB of codes.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,7 +26,7 @@ from .schema import sessions as sessions_table
 
 COLUMNS = ["session_id", "organisation", "group", "age_band", "setting", "facilitator", "plan_id", "deck_id",
            "session_date", "month", "activity_kind", "phase", "item_id", "item_type", "respondent", "value", "expected",
-           "model"]
+           "model", "deck_version"]
 
 
 @dataclass
@@ -101,7 +103,29 @@ def _attach(frame: pd.DataFrame, sessions: pd.DataFrame, store, content: Content
     facts = _item_facts(frame, sessions, codes, store, content)
     for name in ("activity_kind", "item_type", "expected", "model"):
         out[name] = facts[name]
+    versions = pd.Categorical(deck_versions(sessions.reset_index(), store))
+    out["deck_version"] = pd.Categorical.from_codes(versions.codes[codes], versions.categories)
     return out[COLUMNS]
+
+
+def deck_versions(sessions: pd.DataFrame, store) -> list[str]:
+    """Per session, which version of its deck it ran: "deck v1", "deck v2"… numbered in the
+    order each distinct content of the deck (its cards and categories, as snapshotted when
+    the session started) was first used."""
+    fingerprints = {}
+    for snapshot_id in sessions["snapshot_id"].dropna().unique():
+        deck = store.programme(snapshot_id).deck
+        body = json.dumps({"cards": deck.get("cards"), "categories": deck.get("categories")}, sort_keys=True,
+                          default=str)
+        fingerprints[snapshot_id] = hashlib.sha256(body.encode()).hexdigest()
+    numbers: dict[tuple, int] = {}
+    out = []
+    for row in sessions.sort_values("created_at", kind="stable").itertuples():
+        key = (row.deck_id, fingerprints.get(row.snapshot_id))
+        numbers.setdefault(key, sum(1 for deck, _ in numbers if deck == row.deck_id) + 1)
+    for row in sessions.itertuples():
+        out.append(f"{row.deck_id} v{numbers[(row.deck_id, fingerprints.get(row.snapshot_id))]}")
+    return out
 
 
 def _item_facts(frame, sessions, codes, store, content: Content) -> dict[str, pd.Categorical]:

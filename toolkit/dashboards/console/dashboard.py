@@ -17,10 +17,11 @@ import ipywidgets as W
 from ...content import Library
 from ...errors import ToolkitError
 from ...store import Store, open_store
-from ...store.codes import display
-from ..widgets.browser import AddressParam, ChartFitter, Download
+from ...store.codes import display, normalise
+from ..widgets.browser import AddressParam, ChartFitter, Download, KeepInView
 from ..widgets.chart import PlotlyLoader
-from ..widgets.layout import visible
+from ..widgets.layout import toggle_class, visible
+from .disclosures import record_name, safeguarding_record
 from .joining import JoinPage, join_page
 from .live import Refresher, Snapshot, look
 from .lobby import LobbyPanel
@@ -31,6 +32,7 @@ from .report import csv_text, export_name, html_report
 from .run import ActivityList, Controls
 from .start import StartPanel
 from .summary import SummaryPanel
+from .timer import Countdown
 
 log = logging.getLogger(__name__)
 REDRAW_FAILED = "The screen could not be redrawn; it will try again"
@@ -43,6 +45,10 @@ class FacilitatorDashboard:
     then holds, so two consoles on one session, or one picked up after a restart, agree.
     With ``projector`` it is the view for a second screen: what the class sees of the
     session the console drives, with no controls and nothing private.
+
+    Most classrooms mirror the laptop to the projector, so the console opens in
+    presentation mode: nothing private (expected answers, teaching notes, questions) is on
+    screen until the facilitator opens the notes, and a banner always says which it is.
     """
 
     def __init__(self, store: Store | None = None, library: Library | None = None, join: JoinPage | None = None,
@@ -58,20 +64,30 @@ class FacilitatorDashboard:
         self.title = W.HTML(templates.macro("dashboard.html", "title"))
         self.joinline = W.HTML()
         self.joinline.add_class("tk-joinline")
-        self.presentation = W.ToggleButton(description="Presentation mode", value=projector,
-                                           tooltip="Hide every private panel before projecting (key: P)")
+        self.presentation = W.ToggleButton(description="Presentation mode", value=True,
+                                           tooltip="On: nothing private on screen. Off: your notes open, "
+                                                   "and a mirrored projector shows them too (key: P)")
         self.presentation.observe(lambda _: self.render(), "value")
         self.message = W.HTML()
         self.message.add_class("tk-message")
 
-        self.controls = Controls(self.act, self.toggle_presentation)
+        self.controls = Controls(self.act, self.toggle_presentation, answered=self._answered_now)
+        self.mode = W.HTML()
+        self.mode.add_class("tk-mode")
+        self.take_off = W.Button(description="Take questions off screen",
+                                 tooltip="The questions on the class's screen go back to your private list")
+        self.take_off.on_click(lambda _: self.questions.take_all_off())
         header = W.HBox([self.title, *self.controls.steps, self.joinline, self.presentation])
         header.add_class("tk-header")
+        self.timer = Countdown()
         self.start = StartPanel(self.store, self.library, self.start_session, self.attach)
         self.lobby = LobbyPanel()
         self.stage = Stage()
-        self.activities = ActivityList(self.go_to, footer=[self.controls.end])
-        self.questions = QuestionsPanel(self.set_question_status)
+        self.activities = ActivityList(self.go_to, footer=[self.controls.end], header=[self.timer.widget])
+        self.safeguarding = Download("For the safeguarding lead (HTML)", self.safeguarding_file, on_error=self._failed,
+                                     hint="Every question of this session as written, with the time and the "
+                                          "activity on screen: private, for your designated safeguarding lead")
+        self.questions = QuestionsPanel(self.set_question_status, export=self.safeguarding)
         self.private = PrivatePanel(self.questions.widget)
         self.approved = W.HTML()
         self.approved.add_class("tk-card")
@@ -83,15 +99,17 @@ class FacilitatorDashboard:
                                     console=not projector)
         self.waiting = W.HTML(templates.macro("dashboard.html", "waiting"))
 
-        centre = W.VBox([self.lobby.widget, self.stage.widget, self.summary.widget, self.approved])
+        centre = W.VBox([self.lobby.widget, self.stage.widget, self.summary.widget, self.approved, self.take_off])
         centre.add_class("tk-stage")
         self.body = W.HBox([self.activities.widget, centre, self.private.widget])
         self.body.add_class("tk-body")
-        self.address = AddressParam(param="session")
-        page = [stylesheet(), PlotlyLoader(), ChartFitter(), self.address]
+        self.address = AddressParam(param="session", on_opened=self.opened)
+        page = [stylesheet(), PlotlyLoader(), ChartFitter(), self.address, KeepInView(selector=".tk-step.tk-current")]
         if not projector:
             page.append(self.controls.keys)
-        self.widget = W.VBox([*page, header, self.controls.confirm, self.message, self.start.widget, self.waiting,
+        top = W.VBox([header, self.mode])
+        top.add_class("tk-top")
+        self.widget = W.VBox([*page, top, self.controls.confirm, self.message, self.start.widget, self.waiting,
                               self.body])
         self.widget.add_class("tk-root")
         self.refresher = Refresher(self.refresh, refresh_seconds)
@@ -120,6 +138,24 @@ class FacilitatorDashboard:
         self.attach(session)
         return True
 
+    def opened(self, query: dict) -> None:
+        """The page's address, as the page reports it once it shows: pick up the session it
+        names, as the projector view if it asks for one. (A kernel kept warm for the page
+        ran before the page existed; one started for it read the address already.)"""
+        if query.get("view", [""])[0] == "projector" and not self.projector:
+            self.become_projector()
+        code = query.get("session", [""])[0]
+        if code and (self.session is None or self.session.code != normalise(code)):
+            self.resume(code)
+
+    def become_projector(self) -> None:
+        """Turn this console into the projector view: no controls, nothing private."""
+        self.projector = True
+        self.presentation.value = True
+        self.widget.children = [w for w in self.widget.children if w is not self.controls.keys]
+        self.summary.show_exports(False)
+        self.render()
+
     def close_session(self) -> None:
         """Leave the session on screen (it carries on, or stays ended) and go back to the start."""
         self.session = None
@@ -132,6 +168,12 @@ class FacilitatorDashboard:
         """Run a session verb ("open_voting", "reveal", "next", "end", ...) and redraw."""
         if self.session is not None:
             self._do(getattr(self.session, verb))
+
+    def _answered_now(self) -> int:
+        # Read at the moment of the click: answers may have come in since the last redraw.
+        if self.session is None or self.session.current_activity is None:
+            return 0
+        return max(self.session.counts().values(), default=0)
 
     def go_to(self, index: int) -> None:
         """Jump to an activity (the activity list)."""
@@ -164,6 +206,11 @@ class FacilitatorDashboard:
         """The session's answers as a CSV download: (file name, mime type, bytes)."""
         return export_name(self.session, "csv"), "text/csv", csv_text(self.session).encode("utf-8")
 
+    def safeguarding_file(self) -> tuple[str, str, bytes]:
+        """The private record of every question for the safeguarding lead, as a download."""
+        body = safeguarding_record(self.session, self.session.questions())
+        return record_name(self.session), "text/html", body.encode("utf-8")
+
     def html_file(self) -> tuple[str, str, bytes]:
         """The session's self-contained HTML report as a download."""
         body = html_report(self.session, questions=self.session.questions())
@@ -178,6 +225,7 @@ class FacilitatorDashboard:
         if self.session is None:
             self.start.refresh_resume()
             return False
+        self.timer.tick()
         now = look(self.store, self.session)
         if now.fingerprint == self._rendered and not force:
             return False
@@ -210,6 +258,8 @@ class FacilitatorDashboard:
             visible(button, snap is not None and console)
         visible(self.presentation, snap is not None and console)
         visible(self.activities.widget, console)
+        visible(self.mode, snap is not None and console)
+        toggle_class(self.widget, "tk-notes-open", snap is not None and console and not self.presenting)
         if snap is None:
             self.joinline.value = ""
             return
@@ -221,14 +271,20 @@ class FacilitatorDashboard:
         approved = approved_html(questions) if status != "ended" else ""
         self.approved.value = approved
         visible(self.approved, bool(approved))
+        visible(self.take_off, bool(approved) and console)
+        waiting = sum(q["status"] == "pending" for q in questions)
+        self.mode.value = templates.macro("dashboard.html", "mode", self.presenting, waiting, status == "lobby",
+                                          session.code)
+        act = session.current_activity
+        self.timer.update((session.id, status, session.current_index), act.minutes if act is not None else None)
         # The lobby is projected for joining and needs the width; nothing private is due yet.
         private = not self.presenting and status != "lobby"
         visible(self.private.widget, private)
         visible(self.questions.widget, bool(snap.programme.settings.get("questions_box")))
         if private:
             self.questions.update(questions)
-            waiting = any(q["status"] == "pending" for q in questions)
-            self.private.update(snap, self.join.url(session.code), questions_waiting=waiting)
+            self.private.update(snap, self.join.url(session.code), questions_waiting=bool(waiting),
+                                local_warning=self.join.warning)
         # Charts last: their messages are the heaviest for the page to apply.
         visible(self.lobby.widget, status == "lobby")
         visible(self.stage.widget, status == "running")

@@ -24,12 +24,13 @@ class JoinPage:
     base: str | None
     warning: str | None = None
 
-    def url(self, code: str) -> str | None:
-        """The address that opens the join page with ``code`` filled in."""
+    def url(self, code: str, join: bool = False) -> str | None:
+        """The address that opens the join page with ``code`` filled in; with ``join`` (the
+        QR code's) the page joins at once, with no tap."""
         if not self.base:
             return None
         sep = "&" if "?" in self.base else "?"
-        return f"{self.base}{sep}{urlencode({'code': code})}"
+        return f"{self.base}{sep}{urlencode({'code': code, **({'join': '1'} if join else {})})}"
 
 
 def join_page(environ=None) -> JoinPage:
@@ -40,7 +41,7 @@ def join_page(environ=None) -> JoinPage:
         return JoinPage(explicit, _local_warning(explicit))
     request = env.get("VOILA_REQUEST_URL")
     if not request:
-        return JoinPage(None, "The join address is unknown here: use the address `toolkit serve` printed "
+        return JoinPage(None, "The join address is unknown here: use the address the toolkit printed "
                               "after \"Students join at\".")
     parts = urlsplit(request)
     base_url = env.get("VOILA_BASE_URL") or "/"
@@ -53,6 +54,7 @@ def join_page(environ=None) -> JoinPage:
 def _local_warning(url: str) -> str | None:
     host = urlsplit(url).hostname or ""
     if host in _LOCAL:
-        return ("Phones cannot reach this address: it names this computer. Start the toolkit with "
-                "`toolkit serve --host 0.0.0.0` and open the dashboard at this computer's network address.")
+        # Read on the projector: in words. The command is in the private panel and the guide.
+        return ("Phones cannot reach this address: it only works on this computer. Restart the toolkit "
+                "so that it is open to the room's network (your notes and the facilitator guide say how).")
     return None

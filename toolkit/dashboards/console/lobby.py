@@ -28,7 +28,7 @@ class LobbyPanel:
 
     def update(self, snapshot, page: JoinPage) -> None:
         session = snapshot.session
-        url = page.url(session.code)
+        url = page.url(session.code, join=True)
         if self._for != (session.code, url):
             self._for = (session.code, url)
             shown = page.base.split("://", 1)[-1] if page.base else "the address on the board"

@@ -52,7 +52,7 @@ def status_html(snapshot) -> str:
     card_answers = sum(snapshot.counts.values()) if act.kind == "sort" else None
     state = ("open" if session.voting_open else "revealed" if session.revealed else "closed" if n
              else "not open")
-    return _piece("status", state, n, joined, card_answers)
+    return _piece("status", state, n, joined, card_answers, "Sorting" if act.kind == "sort" else "Voting")
 
 
 def reveal_html(snapshot) -> str:
@@ -155,7 +155,8 @@ class PrivatePanel:
         self.widget = W.VBox([self.notes, self.discuss, questions_widget, self.details])
         self.widget.add_class("tk-private")
 
-    def update(self, snapshot, join_url: str | None, questions_waiting: bool = False) -> None:
+    def update(self, snapshot, join_url: str | None, questions_waiting: bool = False,
+               local_warning: str | None = None) -> None:
         """Redraw; waiting questions go to the top, where a possible disclosure is seen at once."""
         order = ([self.questions, self.notes, self.discuss] if questions_waiting
                  else [self.notes, self.discuss, self.questions]) + [self.details]
@@ -169,7 +170,7 @@ class PrivatePanel:
         items = discussion.discuss_next(snapshot.programme, snapshot.responses) if show_discuss else []
         self.discuss.value = discuss_html(items) if items else ""
         visible(self.discuss, bool(items))
-        self.details.value = details_html(session, join_url)
+        self.details.value = details_html(session, join_url, local_warning)
 
 
 def notes_html(snapshot) -> str:
@@ -194,7 +195,8 @@ def discuss_html(items: list[dict]) -> str:
     return _piece("discuss", items)
 
 
-def details_html(session, join_url: str | None) -> str:
+def details_html(session, join_url: str | None, local_warning: str | None = None) -> str:
     labels = " · ".join(v for v in session.labels.values() if v) or "no group labels"
-    return _piece("details", session.code, display(session.code), session.plan_id, labels, join_url, KEY_HELP)
+    return _piece("details", session.code, display(session.code), session.plan_id, labels, join_url, KEY_HELP,
+                  local_warning)
 

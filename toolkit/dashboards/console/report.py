@@ -37,7 +37,8 @@ def csv_text(session, responses=None) -> str:
 def html_report(session, responses=None, questions=None) -> str:
     """The session's report as one HTML page that needs nothing from the network.
 
-    ``questions`` are the questions-box rows; only those approved for the screen appear.
+    ``questions`` are the questions-box rows; only those the class saw appear (on the screen
+    now or earlier), never a hidden or waiting one.
     """
     frame = session.responses() if responses is None else responses
     programme = session.programme
@@ -58,7 +59,7 @@ def html_report(session, responses=None, questions=None) -> str:
         card_matrix=_chart(classroom.matrix_figure(programme, frame)) if cards else None,
         card_table=Markup(cards_table(programme, frame)) if cards else None,
         activities=[_activity(programme, act, frame) for act in programme.activities],
-        questions=[q["text"] for q in (questions or []) if q.get("status") == "approved"],
+        questions=[q["text"] for q in (questions or []) if q.get("status") in ("approved", "shown")],
         made=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
 
 

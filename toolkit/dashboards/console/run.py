@@ -56,26 +56,29 @@ def suggested(snapshot) -> str | None:
 
 
 class Controls:
-    """The control bar. ``on_verb(name)`` runs a session verb; "end" asks first."""
+    """The control bar. ``on_verb(name)`` runs a session verb; "End session", and "Reveal"
+    before anyone has answered, ask first."""
 
-    def __init__(self, on_verb: Callable[[str], None], on_presentation: Callable[[], None]):
+    def __init__(self, on_verb: Callable[[str], None], on_presentation: Callable[[], None],
+                 answered: Callable[[], int] = lambda: 0):
         self.on_verb = on_verb
+        self.answered = answered  # how many have answered the activity on screen, read now
         self.buttons: dict[str, W.Button] = {}
         for verb, label, keys, _ in VERBS:
             button = W.Button(description=label, tooltip=f"{label} (key: {keys})", disabled=True)
             button.on_click(lambda _, v=verb: self._clicked(v))
             self.buttons[verb] = button
         self.buttons["end"].button_style = "danger"
-        self.confirm_end = W.Button(description="Yes, end the session", button_style="danger")
-        self.confirm_end.add_class("tk-confirm")
-        self.cancel_end = W.Button(description="Keep going")
-        self.confirm_end.on_click(lambda _: self._end(True))
-        self.cancel_end.on_click(lambda _: self._end(False))
-        self.confirm = W.HBox([
-            W.HTML(templates.macro("run.html", "confirm_end"), layout=W.Layout(flex="1 1 auto")),
-            self.confirm_end, self.cancel_end], layout=W.Layout(display="none"))
+        self.question = W.HTML(layout=W.Layout(flex="1 1 auto"))
+        self.confirm_yes = W.Button(description="Yes", button_style="danger")
+        self.confirm_yes.add_class("tk-confirm")
+        self.confirm_no = W.Button(description="Keep going")
+        self.confirm_yes.on_click(lambda _: self._answer(True))
+        self.confirm_no.on_click(lambda _: self._answer(False))
+        self.confirm = W.HBox([self.question, self.confirm_yes, self.confirm_no], layout=W.Layout(display="none"))
         self.confirm.add_class("tk-row")
         self.confirm.add_class("tk-card")
+        self._asking: str | None = None  # the verb waiting for a yes
         b = self.buttons
         # The end is kept apart from the buttons used every minute (the activity list holds it).
         self.steps = [b["previous"], b["open_voting"], b["close_voting"], b["reveal"], b["next"]]
@@ -96,14 +99,23 @@ class Controls:
 
     def _clicked(self, verb: str) -> None:
         if verb == "end":
-            visible(self.confirm, True)
-            return
-        self.on_verb(verb)
+            self._ask("end", templates.macro("run.html", "confirm_end"), "Yes, end the session")
+        elif verb == "reveal" and not self.answered():
+            self._ask("reveal", templates.macro("run.html", "confirm_reveal"), "Reveal anyway")
+        else:
+            self.on_verb(verb)
 
-    def _end(self, confirmed: bool) -> None:
+    def _ask(self, verb: str, question: str, yes: str) -> None:
+        self._asking = verb
+        self.question.value = question
+        self.confirm_yes.description = yes
+        visible(self.confirm, True)
+
+    def _answer(self, yes: bool) -> None:
+        verb, self._asking = self._asking, None
         visible(self.confirm, False)
-        if confirmed:
-            self.on_verb("end")
+        if yes and verb:
+            self.on_verb(verb)
 
     def update(self, snapshot) -> None:
         session = snapshot.session if snapshot is not None else None
@@ -113,10 +125,18 @@ class Controls:
             button.disabled = verb not in can
             if verb != "end":
                 button.button_style = "primary" if verb == primary else ""
+        # A sort is opened in the words the phones use ("Sorting isn't open right now").
+        sort = session is not None and session.current_activity is not None and session.current_activity.kind == "sort"
+        for verb, label in (("open_voting", "Open voting"), ("close_voting", "Close voting")):
+            words = label.replace("voting", "sorting") if sort else label
+            if self.buttons[verb].description != words:
+                self.buttons[verb].description = words
+                self.buttons[verb].tooltip = f"{words} (key: {'O' if verb == 'open_voting' else 'C'})"
         if session is not None:
             self.buttons["next"].tooltip = ("Begin with the first activity (key: → or N)" if session.status == "lobby"
                                             else "Next activity; after the last, the summary (key: → or N)")
-        if "end" not in can:
+        if self._asking is not None and self._asking not in can:
+            self._asking = None
             visible(self.confirm, False)
 
 
@@ -136,14 +156,15 @@ class ActivityList:
     """The session's title, then every activity in plan order, the current one highlighted
     (click one to go there), then ``footer`` widgets."""
 
-    def __init__(self, on_go: Callable[[int], None], footer=()):
+    def __init__(self, on_go: Callable[[int], None], footer=(), header=()):
         self.on_go = on_go
         self.title = W.HTML()
         self.progress = W.HTML()
+        self.upnext = W.HTML()
         self.steps: list[W.Button] = []
         self.list = W.VBox()
         self.list.add_class("tk-steps")
-        self.widget = W.VBox([self.title, self.progress, self.list, *footer])
+        self.widget = W.VBox([self.title, self.progress, *header, self.upnext, self.list, *footer])
         self.widget.add_class("tk-sidebar")
         self._programme_id = None
 
@@ -170,6 +191,11 @@ class ActivityList:
         done = max(0, min(current, total))
         where = {"lobby": "Lobby", "summary": "Summary", "ended": "Ended"}.get(
             session.status, f"Activity {current + 1} of {total}")
+        following = programme.activities[current + 1] if -1 <= current < total - 1 else None
+        self.upnext.value = templates.macro(
+            "run.html", "upnext", None if following is None or session.status == "ended"
+            else f"{following.index + 1}. {step_label(programme, following)}",
+            session.status == "running" and current == total - 1)
         self.progress.value = templates.macro("run.html", "progress", where,
                                               f"{left:.0f}" if left and session.status != "ended" else None,
                                               f"{100 * done / max(total, 1):.0f}")

@@ -16,7 +16,9 @@ from ...content.models import Plan
 from ...content.vocab import AGE_BANDS, GROUP_LABELS
 from ...errors import ToolkitError
 from ...store.codes import display
+from ..widgets.browser import Download
 from ..widgets.layout import row
+from .notes import notes_name, notes_page
 from .page import templates
 
 LABEL_HINTS = {  # the text labels' placeholders (the age band is a choice)
@@ -26,6 +28,7 @@ LABEL_HINTS = {  # the text labels' placeholders (the age band is a choice)
     "facilitator": "initials or a team name",
 }
 UPLOAD_VALUE = "upload:"
+FULL_LESSON = "lesson-50"  # offered first until a session has been run
 
 
 class StartPanel:
@@ -40,7 +43,7 @@ class StartPanel:
         self._uploaded: dict[str, object] = {}  # dropdown value -> Programme
         self._shipped = {p.id: p for p in sorted(library.plans(), key=lambda p: p.title)}
 
-        self.plan = W.Dropdown(description="Plan", options=self._plan_options())
+        self.plan = W.Dropdown(description="Plan", options=self._plan_options(), value=self._first_plan())
         self.plan_info = W.HTML()
         self._helps = library.helps()
         self.region = W.Dropdown(description="Help for", options=[
@@ -48,6 +51,10 @@ class StartPanel:
         self.region_info = W.HTML(_piece("region_hint"))
         self.upload = W.FileUpload(accept=".yaml,.yml", multiple=True, description="Upload a plan…",
                                    layout=W.Layout(width="auto"))
+        self.upload.add_class("tk-upload")  # its stylesheet drops the count ipywidgets puts after the label
+        self.notes = Download("Teaching notes (HTML)", self.notes_file,
+                              hint="The plan's expected answers, notes and prompts, to print or read on another "
+                                   "device before the lesson", on_error=self._notes_failed)
         self.upload_result = W.HTML()
         self.labels: dict[str, W.Widget] = {
             name: W.Text(description=GROUP_LABELS[name], placeholder=hint) for name, hint in LABEL_HINTS.items()}
@@ -67,7 +74,8 @@ class StartPanel:
         labels.add_class("tk-labels")
         upload = row([self.upload, W.HTML(_piece("upload_hint"))])
         start = W.VBox([
-            W.HTML(_piece("start_heading")), self.plan, self.plan_info, upload, self.upload_result,
+            W.HTML(_piece("start_heading")), self.plan, self.plan_info, row([self.notes, W.HTML(_piece("notes_hint"))]),
+            upload, self.upload_result,
             row([self.region, self.region_info]),
             W.HTML(_piece("group_heading")),
             labels, self.start_button, self.message])
@@ -83,6 +91,22 @@ class StartPanel:
         shipped = [(_plan_label(p), p.id) for p in self._shipped.values()]
         uploaded = [(f"Uploaded: {_programme_label(prog)}", key) for key, prog in self._uploaded.items()]
         return uploaded + shipped
+
+    def _first_plan(self) -> str | None:
+        """The plan used last, else the full lesson, else the first in the list."""
+        values = [v for _, v in self.plan.options] if hasattr(self, "plan") else [v for _, v in self._plan_options()]
+        for choice in (self.store.last_plan_id(), FULL_LESSON):
+            if choice in values:
+                return choice
+        return values[0] if values else None
+
+    def notes_file(self) -> tuple[str, str, bytes]:
+        """The chosen plan's teaching notes as a download."""
+        programme = self.selected_programme()
+        return notes_name(programme), "text/html", notes_page(programme).encode("utf-8")
+
+    def _notes_failed(self, exc: Exception) -> None:
+        self.message.value = _piece("problem", str(exc))
 
     def _plan_changed(self) -> None:
         self._show_plan()

@@ -27,8 +27,10 @@ class SummaryPanel:
         self.new_session.on_click(lambda _: on_new_session())
         self.exports = row(exports)
         # The projector view shows the results only: no exports, nothing to start.
-        head = W.VBox([self.banner, self.exports, self.new_session] if console else [self.banner])
-        head.add_class("tk-card")
+        self.head = W.VBox()
+        self.head.add_class("tk-card")
+        self.show_exports(console)
+        head = self.head
         self.matrix = LiveChart()
         self.table = W.HTML()
         self.cards = W.VBox([W.HTML(templates.macro("summary.html", "cards_heading")),
@@ -43,6 +45,11 @@ class SummaryPanel:
         self._change_boxes: dict[str, ChangeBox] = {}
         self._poll_charts: dict[str, LiveChart] = {}
         self._drawn = None
+
+    def show_exports(self, console: bool) -> None:
+        """The exports and "Start another session" on the console; the results alone on the
+        projector view."""
+        self.head.children = [self.banner, self.exports, self.new_session] if console else [self.banner]
 
     def update(self, snapshot) -> None:
         session = snapshot.session

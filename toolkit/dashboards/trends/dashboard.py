@@ -11,37 +11,59 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 
 import ipywidgets as W
 import pandas as pd
 
+from ...analysis import compare as K
 from ...analysis import trends as T
+from ...charts import change as CH
 from ...charts import trends as C
 from ...content.vocab import GROUP_LABELS
 from ...errors import ToolkitError
 from ...store import Store, open_store
+from ..widgets.browser import ChartFitter, Download
 from ..widgets.chart import Chart, PlotlyLoader
+from . import report
 from .page import stylesheet, templates
-from .views import download_link, headline_html, table_html
+from .views import download_link, headline_html, readings_html, table_html
 
 ALL = "All"
 FILTERS = (*GROUP_LABELS.items(), ("plan_id", "Plan"), ("deck_id", "Deck"))  # (analysis name, label)
-COMPARE = {"Group": ["organisation", "group"], "Organisation": ["organisation"], "Age band": ["age_band"],
-           "Setting": ["setting"], "Facilitator": ["facilitator"], "Plan": ["plan_id"]}
+# What "Compare" offers first (label: comparison kind); "<organisation> against all others"
+# follows for each organisation in the store.
+COMPARE = {"Groups": "group", "Organisations": "organisation", "This term against last": "term",
+           "Age bands": "age_band", "Settings": "setting", "Deck versions": "deck_version",
+           "Facilitators": "facilitator", "Plans": "plan_id"}
+AGAINST = " against all others"
+ANY_TIME, CHOSEN_DATES = "Any time", "Dates chosen below"
+
+
+def _term(pick):
+    def dates(today):
+        start, end, _ = pick(today)
+        return start.date(), (end - pd.Timedelta(days=1)).date()  # the "to" day is included
+    return dates
+
+
+# Presets a lead asks for, as (first day, last day) from today; school terms as in England.
+PERIODS = {ANY_TIME: lambda today: (None, None), "This term": _term(K.term_of),
+           "Last term": _term(K.previous_term), "This school year": _term(K.school_year_of)}
+DEFAULT_COMPARE = "This term against last"
 
 
 class Panel:
     """One chart with its explanation, and the table behind it to read or download."""
 
-    def __init__(self, title: str, blurb: str, filename: str, extra: list | None = None):
+    def __init__(self, title: str, blurb: str, filename: str, extra: list | None = None, after: list | None = None):
         self.filename = filename
         self.chart = Chart()
         self.table = W.HTML()
         self.download = W.HTML()
         self.download.add_class("tk-tablebar")
         heading = W.HTML(templates.macro("page.html", "panel_heading", title, blurb))
-        self.widget = W.VBox([heading, *(extra or []), self.chart, self.table, self.download])
+        self.widget = W.VBox([heading, *(extra or []), self.chart, *(after or []), self.table, self.download])
         self.widget.add_class("tk-panel")
         self.widget.add_class(f"tk-panel-{filename}")
 
@@ -65,21 +87,29 @@ class TrendsDashboard:
         self._cache: dict = {}
 
         # Each control's own description is its label: a screen reader names the control by it.
+        self.period = W.Dropdown(description="Dates", options=list(PERIODS) + [CHOSEN_DATES], value=ANY_TIME,
+                                 layout=W.Layout(width="100%"))
         self.since = W.DatePicker(description="From", layout=W.Layout(width="100%"))
         self.until = W.DatePicker(description="To", layout=W.Layout(width="100%"))
         self.choices = {name: W.Dropdown(description=label, options=[ALL], value=ALL, layout=W.Layout(width="100%"))
                         for name, label in FILTERS}
-        self.compare = W.Dropdown(options=list(COMPARE), value="Group", description="Compare by")
+        # Two sides by default: a long list of groups makes a tall chart to scroll past.
+        self.compare = W.Dropdown(options=list(COMPARE), value=DEFAULT_COMPARE, description="Compare",
+                                  layout=W.Layout(width="100%"))
+        self.download_report = Download("Download report", self._report,
+                                        hint="The programme report for these filters, as one HTML page that "
+                                             "opens offline and prints", on_error=self._report_failed)
         self.reset_button = W.Button(description="Clear filters", tooltip="Show every session again")
         self.reload_button = W.Button(description="Reload data", tooltip="Read sessions added since the page opened")
         self.status = W.HTML()
         self.status.add_class("tk-status")
 
-        cells = [self._filter("From", self.since), self._filter("To", self.until)]
+        cells = [self._filter("Dates", self.period), self._filter("From", self.since), self._filter("To", self.until)]
         cells += [self._filter(label, self.choices[name]) for name, label in FILTERS]
+        cells.append(self._filter("Compare", self.compare))
         filters = W.Box(cells)
         filters.add_class("tk-filters")
-        actions = W.HBox([self.reset_button, self.reload_button, self.status])
+        actions = W.HBox([self.reset_button, self.reload_button, self.download_report, self.status])
         actions.add_class("tk-actions")
         self.heading = W.HTML()
         top = W.VBox([self.heading, filters, actions])
@@ -87,6 +117,9 @@ class TrendsDashboard:
 
         self.headline = W.HTML()
         self.headline.add_class("tk-headline")
+        self.readings = W.HTML()
+        self.readings.add_class("tk-readings-box")
+        self.comparison: K.Comparison | None = None
         self.note = W.HTML()
         self.panels = {
             "months": Panel("Sessions per month", "How many sessions were run each month.", "sessions-by-month"),
@@ -97,28 +130,31 @@ class TrendsDashboard:
                            "Most misjudged cards first.", "cards-by-month"),
             "misjudged": Panel("Most misjudged cards",
                                "Where students put the cards they most often misjudged.", "misjudged-cards"),
-            "models": Panel("By exploitation model",
+            "models": Panel("By exploitation model, compared",
                             "The share of card answers matching the expected category, for each model of "
-                            "exploitation the cards show.", "accuracy-by-model"),
+                            "exploitation the cards show and each side of the comparison chosen above, with its "
+                            "95% confidence interval.", "accuracy-by-model"),
             "change_months": Panel("Baseline to end-point, by month",
                                    "How much answers improved between the start and the end of a session. "
                                    "Pairs each student's own answers within a session where possible.",
                                    "change-by-month"),
-            "change_groups": Panel("Baseline to end-point, by group",
-                                   "The same change, compared across groups.", "change-by-group",
-                                   extra=[self._compare_bar()]),
+            "compare": Panel("Change from start to end, compared",
+                             "Each question's change for each side of the comparison chosen above, with its 95% "
+                             "confidence interval: a dot and its line. A line crossing zero means no clear change.",
+                             "comparison", after=[self.readings]),
         }
         sizes_row = W.HBox([self.panels["months"].widget, self.panels["sizes"].widget])
         sizes_row.add_class("tk-row")
-        body = W.VBox([self.headline, self.note, sizes_row, self.panels["cards"].widget,
-                       self.panels["misjudged"].widget, self.panels["models"].widget,
-                       self.panels["change_months"].widget, self.panels["change_groups"].widget])
+        body = W.VBox([self.headline, self.note, self.panels["compare"].widget, sizes_row,
+                       self.panels["cards"].widget, self.panels["misjudged"].widget, self.panels["models"].widget,
+                       self.panels["change_months"].widget])
         body.add_class("tk-body")
-        self.widget = W.VBox([stylesheet(), PlotlyLoader(), top, body])
+        self.widget = W.VBox([stylesheet(), PlotlyLoader(), ChartFitter(), top, body])
         self.widget.add_class("tk-trends")
 
         for picker in (self.since, self.until):
             picker.observe(self._changed, "value")
+        self.period.observe(self._period_chosen, "value")
         for name, dropdown in self.choices.items():
             dropdown.observe(self._changed, "value")
         self.compare.observe(self._changed, "value")
@@ -134,11 +170,6 @@ class TrendsDashboard:
         box.add_class("tk-filter")
         box.add_class("tk-filter-" + label.lower().replace(" ", "-"))
         return box
-
-    def _compare_bar(self) -> W.HBox:
-        bar = W.HBox([self.compare])
-        bar.add_class("tk-compare")
-        return bar
 
     def _set_options(self) -> None:
         """Offer the values present; group and facilitator narrow to the organisation chosen."""
@@ -157,6 +188,11 @@ class TrendsDashboard:
                 current = dropdown.value
                 dropdown.options = labels
                 dropdown.value = current if current in options else ALL
+            orgs = sorted({str(v) for v in sessions["organisation"].dropna()}) if "organisation" in sessions else []
+            options = list(COMPARE) + [org + AGAINST for org in orgs]
+            current = self.compare.value
+            self.compare.options = options
+            self.compare.value = current if current in options else DEFAULT_COMPARE
 
     @contextmanager
     def _hold(self):
@@ -185,6 +221,8 @@ class TrendsDashboard:
                     getattr(self, name).value = value
                 else:
                     self.choices[name].value = ALL if value is None else value
+            if "since" in values or "until" in values:
+                self.period.value = CHOSEN_DATES if (self.since.value or self.until.value) else ANY_TIME
             self._set_options()
         self.refresh()
 
@@ -193,6 +231,7 @@ class TrendsDashboard:
         with self._hold():
             self.since.value = None
             self.until.value = None
+            self.period.value = ANY_TIME
             for dropdown in self.choices.values():
                 dropdown.value = ALL
             self._set_options()
@@ -207,7 +246,19 @@ class TrendsDashboard:
             self._set_options()
         self.refresh()
 
+    def _period_chosen(self, change) -> None:
+        """A preset sets both dates (and redraws once); "chosen dates" leaves them be."""
+        if self._quiet or change["new"] == CHOSEN_DATES:
+            return
+        since, until = PERIODS[change["new"]](date.today())
+        with self._hold():
+            self.since.value, self.until.value = since, until
+        self.refresh()
+
     def _changed(self, change) -> None:
+        if change["owner"] in (self.since, self.until) and not self._quiet:
+            with self._hold():
+                self.period.value = CHOSEN_DATES if (self.since.value or self.until.value) else ANY_TIME
         if self._quiet:
             return
         if change["owner"] is self.choices["organisation"]:
@@ -221,15 +272,19 @@ class TrendsDashboard:
         self.status.value = "Updating…"
         selection = self.selection()
         rows = T.filter_responses(self.loaded.responses, **selection)
-        compare = COMPARE[self.compare.value]
-        key = (tuple(sorted((name, str(value)) for name, value in selection.items())), tuple(compare))
-        tables = self._cache.pop(key, None) or T.compute(rows, compare, self.k)
-        self._cache[key] = tables  # most recent last: a lead going back to a view gets it at once
-        while len(self._cache) > 12:
-            self._cache.pop(next(iter(self._cache)))
-        self.tables = tables
         content = self.loaded.content
         k = self.k
+        kind, value = self.comparing()
+        chosen = tuple(sorted((name, str(v)) for name, v in selection.items()))
+        tables = self._cache.pop(chosen, None) or T.compute(rows, min_group_size=self.k)
+        self._cache[chosen] = tables  # most recent last: a lead going back to a view gets it at once
+        key = (chosen, kind, value)
+        comparison = self._cache.pop(key, None) or K.compare(rows, kind, value, question_labels=content.questions,
+                                                              min_group_size=k)
+        self._cache[key] = comparison
+        while len(self._cache) > 24:
+            self._cache.pop(next(iter(self._cache)))
+        self.tables, self.comparison = tables, comparison
         self.heading.value = self._heading()
         self.headline.value = headline_html(tables.headline, k)
         self.note.value = self._note(rows)
@@ -243,14 +298,33 @@ class TrendsDashboard:
         p["misjudged"].show(C.misjudged_chart(tables.misjudged.head(10), content.cards, content.categories,
                                               content.colours, title="", min_group_size=k),
                             tables.misjudged, self._named(tables.misjudged))
-        p["models"].show(C.model_chart(tables.models, content.models, title="", min_group_size=k), tables.models,
-                         tables.models.assign(model=tables.models["model"].map(lambda m: content.models.get(m, m))))
+        # The comparison chosen at the top applies here too: a bar per side within each model.
+        models = comparison.cards
+        p["models"].show(C.model_side_chart(models, comparison.order, content.models, title="", min_group_size=k),
+                         models, models.assign(model=models["model"].map(lambda m: content.models.get(m, m))))
         p["change_months"].show(C.change_month_chart(tables.change_months, content.questions, title="",
                                                      min_group_size=k), tables.change_months)
-        p["change_groups"].show(C.change_group_chart(tables.change_groups, compare, content.questions, title="",
-                                                     min_group_size=k), tables.change_groups)
+        # The CSV keeps each reading in words; the table on the page has them under the chart.
+        p["compare"].show(CH.comparison_chart(comparison, content.questions, title="", min_group_size=k),
+                          comparison.change, comparison.change.drop(columns="reading"))
+        self.readings.value = readings_html(comparison, content.questions, k)
         self.last_seconds = time.perf_counter() - started
         self.status.value = f"Updated in {self.last_seconds:.2f} s"
+
+    def comparing(self) -> tuple[str, str | None]:
+        """The comparison chosen, as ``compare.compare`` arguments: (kind, one side or None)."""
+        label = self.compare.value
+        if label in COMPARE:
+            return COMPARE[label], None
+        return "organisation", label[: -len(AGAINST)]
+
+    def _report(self) -> tuple[str, str, bytes]:
+        """The programme report for what the page shows (the "Download report" button)."""
+        html = report.build(self.loaded, self.selection(), demo=self.demo, min_group_size=self.k)
+        return report.filename(), "text/html", html.encode("utf-8")
+
+    def _report_failed(self, exc: Exception) -> None:
+        self.status.value = f"The report could not be made: {exc}"
 
     def _named(self, table: pd.DataFrame) -> pd.DataFrame:
         """A table as shown on the page: cards by their character's name."""
@@ -263,6 +337,8 @@ class TrendsDashboard:
         return templates.macro("page.html", "heading", f"{self.demo:,}" if self.demo else None, self.k)
 
     def _note(self, rows: pd.DataFrame) -> str:
+        if self.since.value and self.until.value and self.since.value > self.until.value:
+            return templates.macro("page.html", "note", "reversed")
         if not self.loaded.responses.empty and rows.empty:
             return templates.macro("page.html", "note", "no match")
         if self.loaded.responses.empty:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .page import templates
 
-PERCENT = ("match", "not_sure", "put_as_share")
+PERCENT = ("match", "match_low", "match_high", "not_sure", "put_as_share")
 
 
 def headline_html(table: pd.DataFrame, k: int) -> str:
@@ -31,6 +31,19 @@ def headline_html(table: pd.DataFrame, k: int) -> str:
             number = fmt.format(float(value))
         shown.append((name, label, number, hidden))
     return templates.macro("page.html", "headline", shown)
+
+
+def readings_html(comparison, questions: dict, k: int) -> str:
+    """A comparison read in words, question by question, sides in reading order."""
+    from ...analysis.compare import read_change
+    table = comparison.change
+    order = {side: n for n, side in enumerate(comparison.order)}
+    groups = []
+    for item, rows in table.assign(_o=table["side"].map(order)).sort_values("_o").groupby("item_id", sort=True):
+        groups.append((questions.get(item, item), [(r["side"], read_change(r, "", k), bool(r["suppressed"]))
+                                                   for _, r in rows.iterrows()]))
+    lines = sum(len(rows) for _, rows in groups)
+    return templates.macro("page.html", "readings", comparison.title, groups, lines <= 30)
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
@@ -76,6 +89,8 @@ def _format(column: str, value) -> str:
     if isinstance(value, (float, np.floating)):
         if column in PERCENT or column.startswith("share_"):
             return f"{100 * value:.0f}%"
+        if column.startswith("change") or column in ("baseline", "endpoint", "paired_change"):
+            return f"{value:,.3f}"  # a change of 0.004 on a 1-5 scale or in a share is not 0
         return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
     if isinstance(value, (int, np.integer)):
         return f"{value:,}"

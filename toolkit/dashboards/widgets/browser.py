@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Callable
+from urllib.parse import parse_qs
 
 import anywidget
 import traitlets
@@ -73,11 +74,26 @@ class Download(anywidget.AnyWidget):
 
 class AddressParam(anywidget.AnyWidget):
     """Keeps one query parameter of the page's address in step with ``value`` (without
-    reloading), so a browser refresh reopens what was on screen."""
+    reloading), so a browser refresh reopens what was on screen.
+
+    ``on_opened(query)`` hears the page's query string (parsed, as ``parse_qs`` gives it)
+    once the page shows: a kernel kept warm for the page ran before the page existed."""
 
     _esm = STATIC / "address.js"
     param = traitlets.Unicode().tag(sync=True)
     value = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, on_opened: Callable[[dict], None] | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self._on_opened = on_opened
+        self.on_msg(self._message)
+
+    def _message(self, _widget, content, _buffers) -> None:
+        if not (isinstance(content, dict) and content.get("event") == "opened") or self._on_opened is None:
+            return
+        query = content.get("query")
+        if isinstance(query, str) and len(query) <= 2000:
+            self._on_opened(parse_qs(query.lstrip("?")))
 
 
 class ChartFitter(anywidget.AnyWidget):
@@ -86,3 +102,11 @@ class ChartFitter(anywidget.AnyWidget):
 
     _esm = STATIC / "fit-charts.js"
     selector = traitlets.Unicode(".tk-chart, #rendered_cells").tag(sync=True)
+
+
+class KeepInView(anywidget.AnyWidget):
+    """Keeps the element matching ``selector`` (the current activity) in view inside the
+    list that scrolls it, however long the list: the page itself does not move."""
+
+    _esm = STATIC / "keep-in-view.js"
+    selector = traitlets.Unicode().tag(sync=True)

@@ -8,6 +8,10 @@
    DEAD ms, the page says the connection is lost, holds answers back and catches up. */
 (function () {
   "use strict";
+  // The lobby's QR code (?code=…&join=1) joins at once, as if "Join" were tapped. Only a
+  // browser running this script does it, so a link preview never takes a place in the class.
+  var autoJoin = document.querySelector("form[data-auto-join]");
+  if (autoJoin) { autoJoin.submit(); return; }
   var bootEl = document.getElementById("boot");
   if (!bootEl || !window.fetch || !document.body.replaceChildren) return; // the plain forms still work
   var B = JSON.parse(bootEl.textContent);
@@ -29,7 +33,7 @@
     late: "Your answer to the last question was saved in time.",
     invalid: "That answer couldn't be used. Please choose again.",
     reload: "Something went wrong. Reload the page and try again.",
-    gone: "There's no workshop with that code. Check the code on the screen and try again.",
+    gone: "That code doesn't match a workshop. Check it against the code on the screen: 7 letters and numbers.",
     lost: "Connection lost. Reconnecting\u2026",
     back: "Connected again.",
     pick: "Tick at least one, then press Send.",

@@ -55,10 +55,7 @@ class hold_writer:
         self.store = store
 
     def __enter__(self):
-        queue = self.store._answers
-        if queue is None:
-            self.store._answers = queue = batch.AnswerQueue(self.store.engine, self.store.programme)
-        self.cond = queue._cond
+        self.cond = self.store._answers._cond
         self.cond.acquire()
 
     def __exit__(self, *exc):

@@ -56,11 +56,10 @@ class Store:
             raise
         self._programmes: OrderedDict[str, Programme] = OrderedDict()
         self._lock = threading.Lock()
-        self._answers: batch.AnswerQueue | None = None
+        self._answers = batch.AnswerQueue(self.engine, self.programme)  # a writer from the first answer
 
     def close(self) -> None:
-        if self._answers is not None:
-            self._answers.close()  # what is waiting is written first
+        self._answers.close()  # what is waiting is written first
         self.engine.dispose()
 
     def verify(self) -> None:
@@ -192,17 +191,12 @@ class Store:
 
         ``admit``, when given, is called before a device new to the session is added and may
         raise to refuse it (the server limits new devices per address this way)."""
-        session_id, respondent, new = self.register(code, token, admit=admit)
-        return self.session(session_id), respondent, new
-
-    def register(self, code: str, token: str, admit=None) -> tuple[str, int, bool]:
-        """``join`` without reading the session back: (session id, respondent, new)."""
-        row, respondent, new = answers.join(self.engine, code, token, admit)
-        return row.id, respondent, new
+        row, respondent, new = self.enrol(code, token, admit=admit)
+        return self.session(row.id), respondent, new
 
     def enrol(self, code: str, token: str, admit=None) -> tuple:
-        """``register`` with the session's row as the join read it (for ``public_state_of``):
-        (row, respondent, new). What the server calls for each phone of a hall joining."""
+        """``join`` with the session's row as the join read it (for ``public_state_of``), not
+        read back: (row, respondent, new). What the server calls for each phone joining."""
         return answers.join(self.engine, code, token, admit)
 
     def record_response(self, code: str, token: str, activity: str, value, item: str | None = None,
@@ -214,20 +208,15 @@ class Store:
 
     def queue_response(self, code: str, token: str, activity: str, value, item: str | None = None,
                        seq: int | None = None, admit=None, *, done) -> None:
-        """``record_response`` by group commit (``batch.AnswerQueue``): returns at once, and
-        ``done(first, error)`` is called from the writer's thread once the answer is committed
-        (``first`` as ``record_response`` returns it) or refused (``error``, what
-        ``record_response`` would have raised). What the server's answer handler uses."""
+        """``record_response`` by group commit (``batch.AnswerQueue``), for the server: returns
+        at once; ``done(first, error)`` is called from the writer's thread once it is committed
+        (``first`` as ``record_response`` returns it) or refused (``error``, as it would raise)."""
         answers.need_token(token)
-        with self._lock:
-            if self._answers is None:
-                self._answers = batch.AnswerQueue(self.engine, self.programme)
         self._answers.put(batch.Pending(code, token, activity, value, item, seq, admit, done))
 
     @property
-    def answer_batches(self) -> int:
-        """How many transactions of queued answers were written (0 before the first)."""
-        return self._answers.batches if self._answers is not None else 0
+    def answer_batches(self) -> int:  # transactions of queued answers written so far
+        return self._answers.batches
 
     def my_answers(self, code: str, token: str, activity: str) -> dict[str, str]:
         return answers.mine(self.engine, code, token, activity)

@@ -88,3 +88,16 @@ def test_models_compared_side_by_side_with_intervals_and_hidden_sides_said():
     fig = C.model_side_chart(result.cards, result.order, min_group_size=5)
     assert [bar.name for bar in fig.data] == ["A", "B"]
     assert fig.data[0].error_x.array is not None and "hidden: too few" in fig.data[1].text
+
+
+@pytest.mark.parametrize("groups", [["Riverside"], ["Riverside", "All others"]])
+def test_a_change_chart_of_one_question_draws_for_one_group_or_several(groups):
+    """One question and one side (a new store's first sessions) is a chart of one short panel."""
+    from toolkit.charts.change import change_group_chart
+
+    table = pd.DataFrame({"side": groups, "item_id": "confidence", "item_type": "scale",
+                          "change": 0.5, "change_low": 0.2, "change_high": 0.8, "suppressed": False,
+                          "method": "paired", "paired": 12, "baseline_n": 12, "endpoint_n": 12})
+    fig = change_group_chart(table, "side", {"confidence": "How sure are you?"})
+    assert [trace.type for trace in fig.data if trace.x is not None and len(trace.x)]
+    assert fig.layout.annotations[0].text.startswith("How sure")

@@ -40,7 +40,7 @@ def change_group_chart(table: pd.DataFrame, by, question_labels: dict | None = N
     heights = [20 + ROW * len(groups) for _ in items]
     gap = 84  # the axis title below a panel and the question above the next
     total = sum(heights) + gap * (len(items) - 1)
-    fig = make_subplots(rows=len(items), cols=1, row_heights=heights, vertical_spacing=gap / max(total, 1),
+    fig = make_subplots(rows=len(items), cols=1, row_heights=heights, vertical_spacing=gap / total if len(items) > 1 else 0,
                         subplot_titles=[wrap(question_labels.get(i, i), 110) for i in items],
                         figure=_figure(title, total + 110 + (60 if title else 0)))
     # One range per unit, shared by every panel of that unit: equal changes look equal.
@@ -106,7 +106,7 @@ def question_chart(table: pd.DataFrame, question_labels: dict | None = None, tit
     heights = [30 + 40 * int(mask.sum()) for mask, _ in parts]
     gap = 90
     total = sum(heights) + gap * (len(parts) - 1)
-    fig = make_subplots(rows=len(parts), cols=1, row_heights=heights, vertical_spacing=gap / max(total, 1),
+    fig = make_subplots(rows=len(parts), cols=1, row_heights=heights, vertical_spacing=gap / total if len(items) > 1 else 0,
                         subplot_titles=["Scale questions (1–5)" if unit else "Questions with a right answer"
                                         for _, unit in parts],
                         figure=_figure(title, total + 100 + (60 if title else 0)))

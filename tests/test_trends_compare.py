@@ -93,7 +93,7 @@ def test_models_compared_side_by_side_with_intervals_and_hidden_sides_said():
 @pytest.mark.parametrize("groups", [["Riverside"], ["Riverside", "All others"]])
 def test_a_change_chart_of_one_question_draws_for_one_group_or_several(groups):
     """One question and one side (a new store's first sessions) is a chart of one short panel."""
-    from toolkit.charts.change import change_group_chart
+    from toolkit.charts.change import change_group_chart, question_chart
 
     table = pd.DataFrame({"side": groups, "item_id": "confidence", "item_type": "scale",
                           "change": 0.5, "change_low": 0.2, "change_high": 0.8, "suppressed": False,
@@ -101,3 +101,5 @@ def test_a_change_chart_of_one_question_draws_for_one_group_or_several(groups):
     fig = change_group_chart(table, "side", {"confidence": "How sure are you?"})
     assert [trace.type for trace in fig.data if trace.x is not None and len(trace.x)]
     assert fig.layout.annotations[0].text.startswith("How sure")
+    alone = question_chart(table.head(1).drop(columns="side"), {"confidence": "How sure are you?"})
+    assert [trace.type for trace in alone.data if trace.x is not None and len(trace.x)]

@@ -106,7 +106,8 @@ def question_chart(table: pd.DataFrame, question_labels: dict | None = None, tit
     heights = [30 + 40 * int(mask.sum()) for mask, _ in parts]
     gap = 90
     total = sum(heights) + gap * (len(parts) - 1)
-    fig = make_subplots(rows=len(parts), cols=1, row_heights=heights, vertical_spacing=gap / total if len(items) > 1 else 0,
+    fig = make_subplots(rows=len(parts), cols=1, row_heights=heights,
+                        vertical_spacing=gap / total if len(parts) > 1 else 0,
                         subplot_titles=["Scale questions (1–5)" if unit else "Questions with a right answer"
                                         for _, unit in parts],
                         figure=_figure(title, total + 100 + (60 if title else 0)))

@@ -117,6 +117,35 @@ sys.path.insert(1, str(ROOT / "tests"))
 from support.serve import Served as Server, free_port, start_server as _start_server  # noqa: E402,F401
 
 
+async def sse_events(content):
+    """The (kind, data) of each event on an aiohttp response's event stream: kind is None for
+    a state, "ping" for a keep-alive that carries only the version."""
+    data, kind = None, None
+    async for raw in content:
+        line = raw.decode().rstrip("\r\n")
+        if line.startswith("data:"):
+            data = line[5:].strip()
+        elif line.startswith("event:"):
+            kind = line[6:].strip()
+        elif not line and data is not None:
+            yield kind, data
+            data, kind = None, None
+
+
+def cpu_seconds(processes) -> float:
+    """CPU seconds (user + system) of these psutil processes so far; one that has gone counts
+    nothing."""
+    import psutil
+    total = 0.0
+    for proc in processes:
+        try:
+            t = proc.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
 def phone_address(n: int) -> str:
     """Phone ``n``'s own loopback address (all of 127.0.0.0/8 reaches this machine): on the
     laptop's Wi-Fi every phone has an address of its own, and the server limits new devices
@@ -154,15 +183,7 @@ class ProcessSampler:
 
     def cpu(self) -> float:
         """CPU seconds (user + system) of the process and its children so far."""
-        import psutil
-        total = 0.0
-        for p in [self.proc] + self._children():
-            try:
-                t = p.cpu_times()
-                total += t.user + t.system
-            except psutil.Error:
-                pass
-        return total
+        return cpu_seconds([self.proc] + self._children())
 
     def own_cpu(self) -> float:
         t = self.proc.cpu_times()

@@ -51,6 +51,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
+from common import cpu_seconds, sse_events  # noqa: E402
 
 PLAN = "short-25"
 JOIN_WINDOW = 10.0
@@ -154,26 +155,17 @@ class Student:
         async with self.http.get(h.url(f"toolkit/api/sessions/{h.code}/events"), headers=self._cookie_header()) as r:
             if r.status != 200:
                 raise RuntimeError(f"events {r.status}")
-            data, kind = None, None
-            async for raw in r.content:
-                line = raw.decode().rstrip("\r\n")
-                if line.startswith("data:"):
-                    data = line[5:].strip()
-                elif line.startswith("event:"):
-                    kind = line[6:].strip()
-                elif not line and data is not None:
-                    now = mono()
-                    ping = kind is not None  # "ping": only the version, on an idle stream
-                    state = None if ping else json.loads(data)
-                    data, kind = None, None
-                    if ping:
-                        continue
-                    if not self.join:
-                        self.join = {"total": now - t0, "page": t_page - t0, "post": t_join - t_page,
-                                     "first_event": now - t_join}
-                        h.joined += 1
-                    self.seen.setdefault(state["version"], now)
-                    self.react(state)
+            async for kind, data in sse_events(r.content):
+                now = mono()
+                if kind is not None:  # "ping": only the version, on an idle stream
+                    continue
+                state = json.loads(data)
+                if not self.join:
+                    self.join = {"total": now - t0, "page": t_page - t0, "post": t_join - t_page,
+                                 "first_event": now - t_join}
+                    h.joined += 1
+                self.seen.setdefault(state["version"], now)
+                self.react(state)
 
     def react(self, state: dict) -> None:
         act = state.get("activity")
@@ -553,19 +545,11 @@ class BurstPhone:
     async def listen(self) -> None:
         async with self.http.get(f"{self.base_url}toolkit/api/sessions/{self.code}/events",
                                  headers=self._headers()) as r:
-            data, kind = None, None
-            async for raw in r.content:
-                line = raw.decode().rstrip("\r\n")
-                if line.startswith("data:"):
-                    data = line[5:].strip()
-                elif line.startswith("event:"):
-                    kind = line[6:].strip()
-                elif not line and data is not None:
-                    if kind is None:  # a state; a "ping" carries only the version
-                        self.state = json.loads(data)
-                        if not self.joined.done():
-                            self.joined.set_result(mono())
-                    data, kind = None, None
+            async for kind, data in sse_events(r.content):
+                if kind is None:  # a state; a "ping" carries only the version
+                    self.state = json.loads(data)
+                    if not self.joined.done():
+                        self.joined.set_result(mono())
 
     async def answer(self, at: float) -> None:
         await asyncio.sleep(max(0.0, at - mono()))
@@ -596,15 +580,7 @@ def database_cpu() -> float:
     pooled, so their backends live through a burst; other users of the same PostgreSQL count
     too, so this is an upper bound)."""
     import psutil
-    total = 0.0
-    for proc in psutil.process_iter(["name"]):
-        if proc.info["name"] in ("postgres", "postmaster"):
-            try:
-                t = proc.cpu_times()
-                total += t.user + t.system
-            except psutil.Error:
-                pass
-    return total
+    return cpu_seconds(p for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "postmaster"))
 
 
 async def burst_phones(base_url, code: str, n: int, sampler, log, db: bool = False) -> dict:
@@ -625,8 +601,7 @@ async def burst_phones(base_url, code: str, n: int, sampler, log, db: bool = Fal
     tasks = [asyncio.ensure_future(p.run(t0 + window * i / n, fire)) for i, p in enumerate(phones)]
     done, _ = await asyncio.wait([p.joined for p in phones], timeout=window + 120)
     joined = [p for p in phones if p.joined.done() and p.joined.exception() is None]
-    t1 = mono()
-    cpu1, my1 = sampler.cpu(), sum(me.cpu_times()[:2])
+    cpu1 = sampler.cpu()
     db1 = database_cpu() if db else None
     await asyncio.sleep(1.0)
     t_fire = mono() + 0.5

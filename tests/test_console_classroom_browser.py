@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import urllib.request
 
 import pytest
 from playwright.sync_api import expect
 
 from support.browser import PHONE
-from support.server import phone_http, start_server
+from support.phones import ApiPhone
+from support.server import start_server
 from support.waiting import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420)]
@@ -35,24 +35,6 @@ def served(tmp_path_factory):
     server = start_server(tmp_path_factory.mktemp("classroom"))
     yield server
     server.stop()
-
-
-class Phone:
-    """A student's phone over HTTP: the join page's XSRF cookie sent back as the page does."""
-
-    def __init__(self, served):
-        self.client = phone_http(served.base_url, timeout=20)
-        xsrf = secrets.token_hex(16)
-        self.client.cookies.set("_xsrf", xsrf)
-        self.headers = {"X-XSRFToken": xsrf}
-
-    def post(self, code, what, body):
-        response = self.client.post(f"toolkit/api/sessions/{code}/{what}", json=body, headers=self.headers)
-        assert response.status_code in (200, 201), response.text
-        return response
-
-    def state(self, code):
-        return self.client.get(f"toolkit/api/sessions/{code}").json()
 
 
 def kernels(served) -> int:
@@ -112,7 +94,7 @@ def test_a_lesson_on_one_mirrored_screen_shows_nothing_private_unless_opened(ser
     phone_page = browser.new_context(**PHONE).new_page()
     phone_page.goto(qr_url)
     expect(phone_page.locator("h1")).to_have_text("You're in", timeout=UPDATE)  # no tap
-    phones = [Phone(served) for _ in range(11)]
+    phones = [ApiPhone(served) for _ in range(11)]
     for phone in phones:
         phone.post(code, "join", {})
     expect(page.locator(".tk-lobby [data-joined]")).to_have_attribute("data-joined", "12", timeout=UPDATE)

@@ -7,43 +7,17 @@ regardless. Screenshots land in test-artifacts/.
 
 import csv
 import io
-import secrets
 
 import pytest
 from playwright.sync_api import expect
 
-from support.server import phone_http
+from support.phones import ApiPhone
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
 PROJECTOR = {"width": 1280, "height": 720}
 KERNEL_START = 120_000  # ms: a Voila page waits for its kernel to run the notebook
 UPDATE = 20_000  # ms: a change in the store reaches the page on the next refresh
-
-
-class Phone:
-    """A student's phone: the join page's cookies, its XSRF token sent back as the page does."""
-
-    def __init__(self, served):
-        self.client = phone_http(served.base_url, timeout=20)
-        xsrf = secrets.token_hex(16)
-        self.client.cookies.set("_xsrf", xsrf)
-        self.headers = {"X-XSRFToken": xsrf}
-
-    def post(self, code, what, body):
-        response = self.client.post(f"toolkit/api/sessions/{code}/{what}", json=body, headers=self.headers)
-        assert response.status_code in (200, 201), response.text
-        return response
-
-    def join(self, code):
-        return self.post(code, "join", {})
-
-    def answer(self, code, activity, value, item=None):
-        return self.post(code, "responses", {"activity": activity, "value": value,
-                                             **({"item": item} if item else {})})
-
-    def state(self, code):
-        return self.client.get(f"toolkit/api/sessions/{code}").json()
 
 
 def offline(context, base_url):
@@ -118,7 +92,7 @@ def test_a_whole_session_from_the_projected_console(served, browser, artifacts, 
     expect(page.locator(".tk-url")).to_contain_text(join_url.split("://", 1)[1])
     expect(page.locator(".tk-qr svg")).to_be_visible()
     assert f"?code={code}" in page.locator(".tk-qr div[title]").get_attribute("title")
-    phones = [Phone(served) for _ in range(5)]
+    phones = [ApiPhone(served) for _ in range(5)]
     for phone in phones:
         phone.join(code)
     expect(page.locator(".tk-lobby [data-joined]")).to_have_attribute("data-joined", "5", timeout=UPDATE)

@@ -25,6 +25,33 @@ def phone_http(base_url: str = "", address: str | None = None, **kwargs):
     return httpx.Client(base_url=base_url, transport=transport, **kwargs)
 
 
+class ApiPhone:
+    """A student's phone over the HTTP API: the join page's XSRF cookie sent back as the page
+    does, from an address of its own."""
+
+    def __init__(self, served):
+        import secrets
+        self.client = phone_http(served.base_url, timeout=20)
+        xsrf = secrets.token_hex(16)
+        self.client.cookies.set("_xsrf", xsrf)
+        self.headers = {"X-XSRFToken": xsrf}
+
+    def post(self, code, what, body):
+        response = self.client.post(f"toolkit/api/sessions/{code}/{what}", json=body, headers=self.headers)
+        assert response.status_code in (200, 201), response.text
+        return response
+
+    def join(self, code):
+        return self.post(code, "join", {})
+
+    def answer(self, code, activity, value, item=None):
+        return self.post(code, "responses", {"activity": activity, "value": value,
+                                             **({"item": item} if item else {})})
+
+    def state(self, code):
+        return self.client.get(f"toolkit/api/sessions/{code}").json()
+
+
 def phone_async_http(base_url: str = "", address: str | None = None, **kwargs):
     """An ``httpx.AsyncClient`` that connects from a phone's own address."""
     import httpx

@@ -165,15 +165,21 @@ def card_match_by_month(responses: pd.DataFrame, min_group_size: int | None = No
     if rows.empty:
         table = pd.DataFrame(columns=keys + ["respondents", "answers", "match", "match_low", "match_high"])
     else:
-        cells = Cells(rows, keys)
-        hits = matches(rows)
-        answers = cells.count()
-        table = cells.keys.assign(respondents=cells.distinct(respondent_key(rows)), answers=answers,
-                                  match=(cells.total(hits) / np.maximum(answers, 1)).round(3))
-        table = _wilson_columns(table, cells.total(hits), answers)
+        table = _match_table(rows, keys)
     table = with_hidden(table, raw, keys)
     table = table.merge(mode(raw, ["deck_id", "item_id"], "expected"), on=["deck_id", "item_id"], how="left")
     return suppress(sorted_by(table[columns], keys), keys + ["expected"], min_group_size=min_group_size)
+
+
+def _match_table(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per cell of ``keys``: respondents, answers, the share answered as expected and its
+    95% Wilson interval."""
+    cells = Cells(rows, keys)
+    hits = cells.total(matches(rows))
+    answers = cells.count()
+    table = cells.keys.assign(respondents=cells.distinct(respondent_key(rows)), answers=answers,
+                              match=(hits / np.maximum(answers, 1)).round(3))
+    return _wilson_columns(table, hits, answers)
 
 
 def misjudged_cards(responses: pd.DataFrame, top: int | None = None,
@@ -196,12 +202,7 @@ def misjudged_cards(responses: pd.DataFrame, top: int | None = None,
         table = pd.DataFrame(columns=keys + ["respondents", "answers", "match", "match_low", "match_high",
                                              "put_as", "put_as_share"])
     else:
-        cells = Cells(rows, keys)
-        hits = matches(rows)
-        answers = cells.count()
-        table = cells.keys.assign(respondents=cells.distinct(respondent_key(rows)), answers=answers,
-                                  match=(cells.total(hits) / np.maximum(answers, 1)).round(3))
-        table = _wilson_columns(table, cells.total(hits), answers)
+        table = _match_table(rows, keys)
         expected_of = mode(rows, keys, "expected")
         by_value = Cells(rows, keys + ["value"])
         counts = by_value.keys.assign(_n=by_value.count())

@@ -100,3 +100,14 @@ def as_text(value) -> str:
 
 def lines_of(value: str) -> list[str]:
     return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+def remove_chosen(editor) -> None:
+    """Remove the item chosen in ``editor.list`` from ``editor.items``, choose its neighbour and
+    report the change (a deck's cards, a bank's questions, a plan's activities alike)."""
+    i = editor.list.value
+    if i is None:
+        return
+    del editor.items[i]
+    editor.redraw(min(i, len(editor.items) - 1) if editor.items else None)
+    editor.on_change()

@@ -9,7 +9,7 @@ import ipywidgets as W
 from ...content.drafts import Checked
 from ...content.library import Library
 from ..widgets.layout import row
-from .fields import Form, as_text, text
+from .fields import Form, as_text, remove_chosen, text
 from .items import CardForm, QuestionForm, new_card, new_question
 from .plan import Activities, PlanFields, SettingsFields
 from .preview import PhonePreview, card_programme, question_programme
@@ -89,12 +89,7 @@ class ItemsEditor:
         self.on_change()
 
     def remove(self) -> None:
-        i = self.list.value
-        if i is None:
-            return
-        del self.items[i]
-        self.redraw(min(i, len(self.items) - 1) if self.items else None)
-        self.on_change()
+        remove_chosen(self)
 
     def enable(self, on: bool) -> None:
         self.top.enable(on)

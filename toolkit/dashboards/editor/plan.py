@@ -10,7 +10,7 @@ import ipywidgets as W
 from ...content.advice import total_minutes
 from ...content.vocab import AGE_BANDS, PHASES
 from ..widgets.layout import row, toggle_class
-from .fields import Form, as_text, text
+from .fields import Form, as_text, remove_chosen, text
 from .page import piece
 
 NONE = ""
@@ -200,12 +200,7 @@ class Activities:
         self.on_change()
 
     def delete(self) -> None:
-        i = self.list.value
-        if i is None:
-            return
-        del self.items[i]
-        self.redraw(min(i, len(self.items) - 1) if self.items else None)
-        self.on_change()
+        remove_chosen(self)
 
     def add(self, kind: str) -> None:
         if self.plan is None:

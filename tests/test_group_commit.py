@@ -1,5 +1,5 @@
-"""Group commit (``Store.queue_response``): a hall's answers written many to a transaction,
-each acknowledged only once committed, with the same outcomes as one at a time; on a
+"""Group commit (``Store.queue_response``, ``Store.queue_join``): a hall's answers and joins written many to a
+transaction, each acknowledged only once committed, with the same outcomes as one at a time; on a
 SQLite file and on PostgreSQL. Several processes and a killed server: test_concurrency.py
 and test_crash_recovery.py (whose phones go through the server's queue)."""
 
@@ -11,10 +11,11 @@ import time
 from sqlalchemy import select
 
 from toolkit.content import Programme
-from toolkit.errors import Conflict, Stale, TooManyRequests
+from toolkit.errors import Conflict, NotFound, Stale, TooManyRequests
 from toolkit.store import Store, batch
+from toolkit.store.answers import token_hash
 from toolkit.store.engine import reading
-from toolkit.store.schema import responses
+from toolkit.store.schema import devices, responses
 
 
 class Outcomes:
@@ -259,4 +260,141 @@ def test_a_killed_process_loses_no_acknowledged_answer(store_url, programme):
     assert len(rows) == len({(r.respondent, r.item_id) for r in rows}), "no answer twice"
     assert len({r.respondent for r in rows}) == again.session(session.id).respondents, "no device counted twice"
     assert len({t for t, _ in stored}) == 20
+    again.close()
+
+
+# -- joins --------------------------------------------------------------------------------
+def devices_of(store, session_id) -> dict[str, int]:
+    with reading(store.engine) as conn:
+        return dict(conn.execute(select(devices.c.token_hash, devices.c.respondent)
+                                 .where(devices.c.session_id == session_id)).all())
+
+
+def join_all(store, code, tokens, admit_for=None, on_done=None) -> list[tuple]:
+    """Queue joins while the writer is held, so they are written together; their outcomes."""
+    out = Outcomes()
+
+    def done_for(n):
+        record = out.done_for(n)
+
+        def done(result, error):
+            if on_done is not None:
+                on_done(n, result, error)
+            record(result, error)
+        return done
+    with hold_writer(store):
+        for n, token in enumerate(tokens):
+            store.queue_join(code, token, admit_for(token) if admit_for else None, done=done_for(n))
+    return out.wait(len(tokens))
+
+
+def test_a_burst_of_joins_is_one_transaction_each_told_only_after_commit(store, programme):
+    session, card = open_card(store, programme)
+    store.join(session.code, "known-before")
+    before = store.answer_batches
+    tokens = [f"phone-{i}" for i in range(40)] + ["phone-0", "known-before"]
+    seen = {}
+
+    def on_done(n, result, error):
+        # Told from the writer's thread: by then another connection must see the device.
+        seen[n] = token_hash(session.id, tokens[n]) in devices_of(store, session.id)
+    got = join_all(store, session.code, tokens, on_done=on_done)
+    assert store.answer_batches - before == 1, "one transaction for the whole burst"
+    assert all(error is None for _, error in got)
+    assert all(seen.values()) and len(seen) == len(tokens), "each phone told only once its device is committed"
+    numbers = [result[1] for result, _ in got]
+    assert [result[2] for result, _ in got] == [True] * 40 + [False, False]
+    assert numbers[40] == numbers[0], "the same device twice in a batch: one number"
+    assert numbers[41] == store.join(session.code, "known-before")[1]
+    assert len(set(numbers[:40])) == 40 and all(100_000 <= n <= 999_999 for n in numbers)
+    assert all(result[0].id == session.id and result[0].code == session.code for result, _ in got)
+    assert session.refresh().respondents == 41
+    stored = devices_of(store, session.id)
+    assert len(stored) == 41 and sorted(stored.values()) == sorted(set(numbers))
+    # Numbers are drawn at random, not handed out in the order of joining.
+    assert numbers[:40] != sorted(numbers[:40])
+
+    # Joined devices answer as themselves: no second registration.
+    got = queue_all(store, session.code, [(t, card.id, "healthy", None, None) for t in tokens[:40]])
+    assert got == [(True, None)] * 40 and session.refresh().respondents == 41
+
+
+def test_joins_are_refused_as_one_at_a_time(store, programme):
+    session, _ = open_card(store, programme)
+    got = join_all(store, session.code, ["a", "b", "c"], admit_for=lambda t: _refuse if t == "b" else None)
+    assert got[0][0][2] is True and got[2][0][2] is True
+    assert isinstance(got[1][1], TooManyRequests) and session.refresh().respondents == 2
+    assert isinstance(join_all(store, "ZZZZZZ", ["a"])[0][1], NotFound)
+    session.end()
+    assert isinstance(join_all(store, session.code, ["a", "new"])[0][1], Conflict)
+
+
+def _refuse():
+    raise TooManyRequests("too many new devices")
+
+
+def test_a_refused_batch_of_joins_is_written_one_by_one(store, programme, monkeypatch):
+    session, _ = open_card(store, programme)
+    real = batch._enrol_session
+    calls = []
+
+    def fails_once(*args):
+        calls.append(1)
+        real(*args)  # every device written in the transaction...
+        if len(calls) == 1:
+            raise RuntimeError("the database undid the transaction")  # ...which never commits
+    monkeypatch.setattr(batch, "_enrol_session", fails_once)
+    admitted = []
+    tokens = [f"p{i}" for i in range(10)]
+    got = join_all(store, session.code, tokens + ["p0"], admit_for=lambda t: lambda: admitted.append(t))
+    assert all(error is None for _, error in got) and len(calls) == 1
+    assert [result[2] for result, _ in got] == [True] * 10 + [False]
+    assert sorted(admitted) == sorted(tokens), "each new device admitted once"
+    assert session.refresh().respondents == 10 and len(devices_of(store, session.id)) == 10
+    assert got[10][0][1] == got[0][0][1]
+
+
+def test_a_killed_process_loses_no_acknowledged_join(store_url, programme):
+    """Two processes join devices through group commit and are killed outright mid-stream:
+    every device they were told was registered is there with the number it was told, and
+    the session counts each device once."""
+    import multiprocessing
+    from multiprocessing import connection as mp_connection
+
+    from support.crowd import join_until_killed
+    store = Store(store_url)
+    session = store.start_session(programme)
+    ctx = multiprocessing.get_context("spawn")
+    pipes = [ctx.Pipe(duplex=False) for _ in range(2)]
+    workers = [ctx.Process(target=join_until_killed, args=(store_url, session.code, n, pipes[n][1]), daemon=True)
+               for n in range(2)]
+    for w in workers:
+        w.start()
+    got = []
+
+    def read(wait: float) -> bool:
+        ready = mp_connection.wait([r for r, _ in pipes], timeout=wait)
+        for r in ready:
+            try:
+                got.extend(r.recv())
+            except EOFError:
+                pass
+        return bool(ready)
+    deadline = time.monotonic() + 60
+    while (len(got) < 500 or len({t.split("-")[1] for t, *_ in got}) < 2) and time.monotonic() < deadline:
+        read(5)
+    for w in workers:
+        w.kill()
+        w.join(10)
+    while read(0.5):
+        pass
+    assert len(got) >= 500, f"only {len(got)} joins acknowledged before the kill"
+    assert all(new for *_, new in got)
+    store.close()
+    again = Store(store_url)
+    stored = devices_of(again, session.id)
+    for token, number, _ in got:
+        assert stored.get(token_hash(session.id, token)) == number, token
+    assert len(set(stored.values())) == len(stored), "no number twice"
+    assert again.session(session.id).respondents == len(stored), "every device counted once"
     again.close()

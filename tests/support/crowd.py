@@ -144,3 +144,30 @@ def answer_until_killed(url: str, code: str, worker: int, activity: str, items: 
             if error is not None:
                 raise error
         acks.send([(token, item, rnd, new) for (token, item), (new, _) in zip(sends, outcomes)])
+
+
+def join_until_killed(url: str, code: str, worker: int, acks) -> None:
+    """Join new devices through group commit, fifty at a time, until the process is killed;
+    report each acknowledged group down the pipe ``acks`` as [(token, respondent, new)] (a
+    pipe: see ``answer_until_killed``)."""
+    from toolkit.store import Store
+
+    store = Store(url)
+    for rnd in range(10**6):
+        tokens = [f"joined-{worker}-{rnd}-{i}" for i in range(50)]
+        out: list = [None] * len(tokens)
+        left = threading.Semaphore(0)
+
+        def done_at(i):
+            def done(result, error):
+                out[i] = (result, error)
+                left.release()
+            return done
+        for i, token in enumerate(tokens):
+            store.queue_join(code, token, done=done_at(i))
+        for _ in tokens:
+            assert left.acquire(timeout=60), "a join was never acknowledged nor refused"
+        for _, error in out:
+            if error is not None:
+                raise error
+        acks.send([(token, result[1], result[2]) for token, (result, _) in zip(tokens, out)])

@@ -61,9 +61,9 @@ class Join(BodyMixin, StudentAPIHandler):
         _only(self.json_body(required=False), set())
         code = normalise(code)
         token = self.device_token(create=True)
-        # The session's row as the join read it gives the state: no second look-up.
-        row, _, new = await self.guarded(code, lambda: self.ctx.run(self.ctx.store.enrol, code, token,
-                                                                    admit=self.admit_device(code)))
+        # By group commit, with the hall's other joins; the session's row as the join read it
+        # gives the state: no second look-up.
+        row, _, new = await self.guarded(code, lambda: self.ctx.enrol(code, token, self.admit_device(code)))
         state = await self.ctx.watcher.state_of(row)
         # A device joining for the first time has no answers yet: spare the hall's joins a read.
         mine = {} if new else await self.my_answers(code, state)

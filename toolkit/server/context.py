@@ -124,12 +124,20 @@ class Context:
     async def record(self, code: str, token: str, activity: str, value, item, seq, admit) -> bool:
         """Record an answer by group commit (``Store.queue_response``): True when it is the
         device's first for the item, False for a change; returns only once it is committed."""
+        return await self._queued(self.store.queue_response, code, token, activity, value, item, seq, admit)
+
+    async def enrol(self, code: str, token: str, admit) -> tuple:
+        """Register a device by group commit (``Store.queue_join``): (the session's row as the
+        join read it, respondent, new); returns only once it is committed."""
+        return await self._queued(self.store.queue_join, code, token, admit)
+
+    async def _queued(self, queue, *args):
         loop = asyncio.get_running_loop()
         acks = self._acks
         if acks is None or acks.loop is not loop:
             acks = self._acks = Acks(loop)
         future = loop.create_future()
-        self.store.queue_response(code, token, activity, value, item, seq, admit, done=acks.done_for(future))
+        queue(*args, done=acks.done_for(future))
         return await future
 
     async def run(self, fn, *args, **kwargs):
@@ -143,7 +151,7 @@ class Context:
 
 
 class Acks:
-    """Hands answers' outcomes from the store's writer thread to the event loop: one wake-up
+    """Hands answers' and joins' outcomes from the store's writer thread to the event loop: one wake-up
     of the loop per batch written, not one per answer."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop):

@@ -57,7 +57,7 @@ class JoinPage(BodyMixin, StudentPageHandler):
         if state["status"] != "ended":
             try:
                 # Idempotent: registers a device that holds a cookie from an earlier session.
-                await self.ctx.run(self.ctx.store.join, code, token, admit=self.admit_device(code))
+                await self.ctx.enrol(code, token, self.admit_device(code))
             except Conflict:
                 session_id, state = await self.lookup(code)
             except TooManyRequests:
@@ -92,7 +92,7 @@ class JoinPage(BodyMixin, StudentPageHandler):
             return self.show_enter(code, screens.words("wrong_codes"), status=429)
         token = self.device_token(create=True)
         try:
-            await self.ctx.run(self.ctx.store.join, code, token, admit=self.admit_device(code))
+            await self.ctx.enrol(code, token, self.admit_device(code))
         except Conflict:
             # Ended: nothing to take part in, so no thank-you, and the code is asked for again.
             return self.show_enter(code, screens.words("ended"), status=409)

@@ -199,6 +199,11 @@ class Store:
         read back: (row, respondent, new). What the server calls for each phone joining."""
         return answers.join(self.engine, code, token, admit)
 
+    def queue_join(self, code: str, token: str, admit=None, *, done) -> None:
+        """``enrol`` by group commit, as ``queue_response`` (``done(result, error)``)."""
+        answers.need_token(token)
+        self._answers.put(batch.PendingJoin(code, token, admit, done))
+
     def record_response(self, code: str, token: str, activity: str, value, item: str | None = None,
                         seq: int | None = None, admit=None) -> bool:
         """Record a device's answer; True when new, False when it changed an earlier one.
@@ -215,7 +220,7 @@ class Store:
         self._answers.put(batch.Pending(code, token, activity, value, item, seq, admit, done))
 
     @property
-    def answer_batches(self) -> int:  # transactions of queued answers written so far
+    def answer_batches(self) -> int:  # transactions of queued answers and joins written so far
         return self._answers.batches
 
     def my_answers(self, code: str, token: str, activity: str) -> dict[str, str]:

@@ -123,10 +123,15 @@ def join(engine, code: str, token: str, admit=None) -> tuple:
     raise AssertionError("unreachable")
 
 
+def draw_number() -> int:
+    """A respondent number drawn evenly from six digits (taken or not)."""
+    return RESPONDENT_LOW + secrets.randbelow(RESPONDENT_HIGH - RESPONDENT_LOW + 1)
+
+
 def free_number(conn, session_id: str) -> int:
     """A respondent number no device of the session holds, drawn evenly from six digits."""
     while True:
-        number = RESPONDENT_LOW + secrets.randbelow(RESPONDENT_HIGH - RESPONDENT_LOW + 1)
+        number = draw_number()
         if conn.execute(_NUMBER_TAKEN, {"session_id": session_id, "respondent": number}).first() is None:
             return number
 

@@ -1,4 +1,4 @@
-"""Group commit: a hall's answers written many to a transaction.
+"""Group commit: a hall's answers and joins written many to a transaction.
 
 A class answers in bursts: hundreds of phones within a second or two. Written one
 transaction each, every answer pays for its own BEGIN, session read, COMMIT (and on SQLite
@@ -13,6 +13,13 @@ change, or the error that refused it) is handed back only after COMMIT. If the b
 transaction fails (a lock timeout, PostgreSQL undoing it, another server inserting the
 same answer at the same moment) every answer in it is written again on its own through
 ``answers.record``, so one bad neighbour never costs another its answer.
+
+Joins take the same road (``PendingJoin``): a hall's phones join within seconds, and a
+transaction of its own per phone (BEGIN, the session read, the device's look-up, a number
+drawn, COMMIT, a thread hand-off each) cost more than the rest of a join. In a batch a
+session's joins share one read, one look-up of their devices, one count update, one
+draw of numbers and one multi-row INSERT; each phone is told its number only after
+COMMIT, and a refused batch falls back to ``answers.join`` one phone at a time.
 
 Answers to an activity whose results phones see live (``show_results_live``, or after the
 reveal) move the session's version, so every server's watcher sends the new counts: at
@@ -72,8 +79,21 @@ class Pending:
         self._admitted = True
 
 
+class PendingJoin:
+    """One device waiting to join; ``done((row, respondent, new), error)`` once committed or
+    refused, as ``answers.join`` returns or raises."""
+
+    __slots__ = ("code", "token", "admit", "done", "_admitted")
+
+    admit_once = Pending.admit_once
+
+    def __init__(self, code, token, admit, done):
+        self.code, self.token, self.admit, self.done = code, token, admit, done
+        self._admitted = False
+
+
 class AnswerQueue:
-    """Answers waiting to be written, and the one thread that writes them."""
+    """Answers and joins waiting to be written, and the one thread that writes them."""
 
     def __init__(self, engine, programme_for):
         self.engine = engine
@@ -86,7 +106,7 @@ class AnswerQueue:
         self._owed: dict[str, float] = {}  # session id -> when a results bump falls due
         self.batches = 0  # how many transactions wrote answers (tests and benchmarks read it)
 
-    def put(self, pending: Pending) -> None:
+    def put(self, pending: Pending | PendingJoin) -> None:
         with self._cond:
             if self._closed:
                 raise Busy("the server is stopping: send that again in a moment")
@@ -138,8 +158,10 @@ class AnswerQueue:
         for session_id in shown:
             self._owed.setdefault(session_id, max(stamp, self._bumped.get(session_id, 0.0) + BUMP_EVERY))
 
-    def _write_alone(self, p: Pending):
+    def _write_alone(self, p: Pending | PendingJoin):
         try:
+            if isinstance(p, PendingJoin):
+                return answers.join(self.engine, p.code, p.token, p.admit_once), None
             first = answers.record(self.engine, self.programme_for, p.code, p.token, p.activity, p.value, p.item,
                                    p.seq, p.admit_once)
             return first, None
@@ -149,13 +171,18 @@ class AnswerQueue:
     def _write_together(self, batch: list[Pending]):
         outcomes: list = [None] * len(batch)
         shown: set[str] = set()
-        by_code: dict[str, list[int]] = {}
+        by_code: dict[str, tuple[list[int], list[int]]] = {}  # code -> (its joins, its answers)
         for i, p in enumerate(batch):
-            by_code.setdefault(normalise(p.code), []).append(i)
+            by_code.setdefault(normalise(p.code), ([], []))[isinstance(p, Pending)].append(i)
         stamp = answers.to_the_minute(now())
         with self.engine.begin() as conn:
             rows: list[dict] = []
-            for code, indexes in by_code.items():
+            for code, (joins, indexes) in by_code.items():
+                # Joins first: a device that joins and answers in one batch is then known.
+                if joins:
+                    _enrol_session(conn, code, [batch[i] for i in joins], outcomes, joins)
+                if not indexes:
+                    continue
                 live = _write_session(conn, self.programme_for, code, [batch[i] for i in indexes], stamp, rows,
                                       outcomes, indexes)
                 if live is not None:
@@ -234,7 +261,7 @@ def _write_session(conn, programme_for, code: str, items: list[Pending], stamp, 
         if number is None:
             try:
                 p.admit_once()
-                number = _join(conn, row.id, hashes[p.token])
+                number = _add_devices(conn, row.id, [hashes[p.token]])[0]
             except ToolkitError as exc:
                 outcomes[i] = (None, exc)
                 continue
@@ -282,12 +309,68 @@ def _change_new(row: dict, stored: str, seq: int | None) -> None:
     row["value"], row["seq"] = stored, seq
 
 
-def _join(conn, session_id: str, hashed: str) -> int:
-    """Register a device new to the session inside the batch's transaction: its number."""
+def _enrol_session(conn, code: str, items: list[PendingJoin], outcomes: list, indexes: list[int]) -> None:
+    """Register one session's joining devices of a batch in ``conn``, as ``answers.join``
+    does each: ``outcomes[i]`` is ((row, respondent, new), None) or (None, error)."""
+    def refuse_all(error):
+        for i in indexes:
+            outcomes[i] = (None, error)
+    try:
+        row = answers.live_row(conn, code)
+    except NotFound as exc:
+        return refuse_all(exc)
+    if row.status == "ended":
+        return refuse_all(Conflict("this session has ended"))
+    hashes = [answers.token_hash(row.id, p.token) for p in items]
+    known = dict(conn.execute(_KNOWN, {"session_id": row.id, "hashes": sorted(set(hashes))}).all())
+    fresh: dict[str, int] = {}  # hash of a device new to the session -> index of its first join
+    for i, p, hashed in zip(indexes, items, hashes):
+        if hashed in known or hashed in fresh:
+            continue
+        try:
+            p.admit_once()
+        except ToolkitError as exc:
+            outcomes[i] = (None, exc)
+            continue
+        fresh[hashed] = i
+    if fresh:
+        try:
+            numbers = _add_devices(conn, row.id, list(fresh))
+        except Conflict as exc:  # ended since the read above
+            for i in fresh.values():
+                outcomes[i] = (None, exc)
+            fresh = {}
+            numbers = []
+        known.update(zip(fresh, numbers))
+    for i, hashed in zip(indexes, hashes):
+        if outcomes[i] is None and hashed in known:
+            # The same device twice in one batch: the second is told it was known, as it would
+            # be one at a time.
+            outcomes[i] = ((row, known[hashed], fresh.get(hashed) == i), None)
+
+
+_NUMBERS_TAKEN = select(devices.c.respondent).where(
+    devices.c.session_id == bindparam("session_id"), devices.c.respondent.in_(bindparam("numbers", expanding=True)))
+
+
+def _add_devices(conn, session_id: str, hashes: list[str]) -> list[int]:
+    """Register devices new to a session in ``conn``'s transaction: their respondent numbers,
+    in order, each drawn at random from those the session has not given out (Conflict if
+    the session has ended)."""
+    # The status test is part of the write (see ``answers.join``); the update also holds the
+    # session's row until commit, so no other writer draws the same numbers meanwhile.
     counted = conn.execute(update(sessions).where(sessions.c.id == session_id, sessions.c.status != "ended")
-                           .values(respondents=sessions.c.respondents + 1).returning(sessions.c.respondents)).scalar()
+                           .values(respondents=sessions.c.respondents + len(hashes))
+                           .returning(sessions.c.respondents)).scalar()
     if counted is None:
         raise Conflict("this session has ended")
-    number = answers.free_number(conn, session_id)
-    conn.execute(answers.INSERT_DEVICE, {"session_id": session_id, "token_hash": hashed, "respondent": number})
-    return number
+    numbers: list[int] = []  # in the order drawn, so which device gets which stays random
+    while len(numbers) < len(hashes):
+        draw = [answers.draw_number() for _ in range(len(hashes) - len(numbers))]
+        taken = set(conn.execute(_NUMBERS_TAKEN, {"session_id": session_id, "numbers": sorted(set(draw))}).scalars())
+        for number in draw:
+            if number not in taken and number not in numbers:
+                numbers.append(number)
+    conn.execute(answers.INSERT_DEVICE, [{"session_id": session_id, "token_hash": hashed, "respondent": number}
+                                         for hashed, number in zip(hashes, numbers)])
+    return numbers

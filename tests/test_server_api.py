@@ -487,6 +487,45 @@ async def test_one_watcher_query_per_round_for_all_students(jp_serverapp, server
     app.store.versions, app.store.public_state = real_versions, real_state
 
 
+async def test_a_stream_to_a_watched_session_opens_without_a_store_read(jp_serverapp, server_url, store, session):
+    """The first state of a stream to a session other phones are watching is the one they
+    were last sent (no read); a change made meanwhile reaches it with the next poll, and an
+    ended session is read from the store again."""
+    import httpx
+    app = next(iter(jp_serverapp.extension_manager.extension_apps["toolkit"]))
+    reads = []
+    real = app.store.state_row
+    app.store.state_row = lambda code: reads.append(code) or real(code)
+    url = f"{server_url}toolkit/api/sessions/{session.code}/events"
+    try:
+        async with httpx.AsyncClient(timeout=10) as client:
+            async with client.stream("GET", url) as response:
+                held = response.aiter_lines()
+                [first] = await read_events(held, 1)
+                assert first["status"] == "lobby" and reads == [session.code], "the first stream reads"
+                for _ in range(3):
+                    async with client.stream("GET", url) as other:
+                        assert (await read_events(other.aiter_lines(), 1)) == [first]
+                assert reads == [session.code], "the others are sent the watched state"
+                session.next()
+                async with client.stream("GET", url) as late:
+                    lines = late.aiter_lines()
+                    [seen] = await read_events(lines, 1)
+                    while seen["status"] != "running":  # sent before the watcher's poll: the next one
+                        [seen] = await read_events(lines, 1)
+                    assert seen["version"] == session.refresh().version
+                [moved] = await read_events(held, 1)
+                assert moved == seen
+                session.end()
+                assert (await read_events(held, 1))[0]["status"] == "ended"
+            reads.clear()
+            async with client.stream("GET", url) as response:
+                assert (await read_events(response.aiter_lines(), 1))[0]["status"] == "ended"
+            assert reads == [session.code], "an ended session is read again, not held"
+    finally:
+        app.store.state_row = real
+
+
 async def test_openapi_document_is_served(jp_fetch, jp_base_url):
     response = await phone(jp_fetch).get("toolkit/api/openapi.json")
     doc = Phone.json(response)

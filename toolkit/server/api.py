@@ -134,7 +134,8 @@ class Events(StudentAPIHandler):
     @allow_unauthenticated
     async def get(self, code: str):
         code = normalise(code)
-        session_id, state = await self.lookup(code)
+        # As the session's other streams were last sent, when it is watched: no store read.
+        session_id, state = await self.guarded(code, lambda: self.ctx.watcher.for_stream(code))
         slot = self.address_key()
         self.ctx.streams.take(slot)
         try:
@@ -147,7 +148,7 @@ class Events(StudentAPIHandler):
         self.set_header("Content-Type", "text/event-stream; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         self.set_header("X-Accel-Buffering", "no")  # a proxy in front must not hold events back
-        sub = self._subscriber = watcher.subscribe(session_id, code, state["version"])
+        sub = self._subscriber = watcher.subscribe(session_id, code, state["version"], state)
         try:
             self.write("retry: 3000\n\n")
             last = self.send_state(state)

@@ -113,6 +113,11 @@ class Watcher:
         self._events: OrderedDict[int, tuple[dict, str]] = OrderedDict()
         self._subscribers: dict[str, set[Subscriber]] = {}
         self._versions: dict[str, int] = {}
+        # For each watched session, the state its subscribers were last sent (at the version
+        # above), and its code: a phone opening its stream to a watched session is sent that,
+        # with no store read (see ``for_stream``).
+        self._sent: dict[str, dict] = {}
+        self._codes: dict[str, str] = {}
         self._task: asyncio.Task | None = None
         self._stopped = False
         self.polls = 0  # how many version queries ran (tests check it stays one per interval)
@@ -133,6 +138,17 @@ class Watcher:
         self.cache.put(row.id, state)
         return state
 
+    async def for_stream(self, code: str) -> tuple[str, dict]:
+        """``current`` for a phone opening its event stream: the state the session's other
+        subscribers were last sent, when the session is watched and not ended, else a read.
+        That state is at most one poll old, and the next poll sends this phone any newer one,
+        as it does every other phone of the session: in a hall, the streams' store reads go."""
+        session_id = self._codes.get(code)
+        state = self._sent.get(session_id) if session_id is not None and not self._stopped else None
+        if state is not None and state["status"] != "ended" and state["version"] == self._versions.get(session_id):
+            return session_id, state
+        return await self.current(code)
+
     def event(self, state: dict) -> str:
         """``state`` as one Server-Sent Event, encoded once for every subscriber sent it."""
         found = self._events.get(id(state))
@@ -145,10 +161,15 @@ class Watcher:
         return text
 
     # -- subscribers -----------------------------------------------------------------
-    def subscribe(self, session_id: str, code: str, version: int) -> Subscriber:
+    def subscribe(self, session_id: str, code: str, version: int, state: dict | None = None) -> Subscriber:
+        """A subscriber to a session, sent ``state`` (at ``version``) already."""
         sub = Subscriber(session_id, code)
         self._subscribers.setdefault(session_id, set()).add(sub)
-        self._versions.setdefault(session_id, version)
+        if session_id not in self._versions:
+            self._versions[session_id] = version
+            self._codes[code] = session_id
+            if state is not None and state["version"] == version:
+                self._sent[session_id] = state
         if self._stopped:
             sub.close()
         elif self._task is None or self._task.done():
@@ -163,6 +184,9 @@ class Watcher:
         if not subs:
             del self._subscribers[sub.session_id]
             self._versions.pop(sub.session_id, None)
+            self._sent.pop(sub.session_id, None)
+            if self._codes.get(sub.code) == sub.session_id:
+                del self._codes[sub.code]
 
     def count(self, session_id: str | None = None) -> int:
         if session_id is not None:
@@ -192,7 +216,10 @@ class Watcher:
             if state is None:
                 state = await self._run(self.store.public_state_by_id, session_id)
                 self.cache.put(session_id, state)
+                if session_id not in self._subscribers:
+                    continue  # its last phone left while the state was read
             self._versions[session_id] = version
+            self._sent[session_id] = state
             for sub in list(self._subscribers.get(session_id, ())):
                 sub.push(state)
 

@@ -683,6 +683,24 @@ class Samplers:
             s.stop()
 
 
+def settle(sampler, log, quiet: float = 0.03, longest: float = 120.0) -> float:
+    """Wait until the server (with its children) uses under ``quiet`` of a core for a second:
+    ``toolkit serve`` starts its warm kernels for the console and the trends page as it
+    starts, several seconds of CPU that a hall, joining minutes later, never meets. The
+    seconds waited."""
+    t0 = mono()
+    before = sampler.cpu()
+    while mono() - t0 < longest:
+        time.sleep(1.0)
+        now = sampler.cpu()
+        if now - before < quiet:
+            break
+        before = now
+    waited = mono() - t0
+    log(f"    server settled after {waited:.0f} s")
+    return waited
+
+
 def burst_pair(args, run: int, log) -> dict:
     """The burst against the floor and against toolkit serve, one after the other (the order
     alternating run by run, so neither always meets the quieter minute)."""
@@ -713,6 +731,7 @@ def burst_pair(args, run: int, log) -> dict:
                     reset_pg(db_url)
         sampler = Samplers(pid if isinstance(pid, list) else [pid])
         try:
+            settle(sampler, log)
             log(f"  burst {run} against {target}: {args.burst} phones"
                 + (f" over {args.instances} instances" if target == "toolkit" and args.instances > 1 else ""))
             out[target] = asyncio.run(burst_phones(base, code, args.burst, sampler, log,

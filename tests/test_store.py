@@ -747,6 +747,24 @@ def test_a_version_1_database_gains_answer_numbers_and_keeps_its_answers(store_u
     store.close()
 
 
+def test_a_version_3_database_gains_the_device_index_and_keeps_its_devices(store_url, programme):
+    from sqlalchemy import create_engine, inspect, text
+    store = Store(store_url)
+    session = store.start_session(programme)
+    _, number, _ = store.enrol(session.code, "t" * 32)
+    store.close()
+    engine = create_engine(store_url)
+    with engine.begin() as conn:  # as version 3 left it: devices without the index by number
+        conn.execute(text("DROP INDEX ix_devices_respondent"))
+        conn.execute(text("UPDATE toolkit_meta SET value = '3' WHERE key = 'schema_version'"))
+    store = Store(store_url)
+    assert "ix_devices_respondent" in {i["name"] for i in inspect(store.engine).get_indexes("devices")}
+    assert store.enrol(session.code, "t" * 32)[1:] == (number, False)
+    assert store.enrol(session.code, "u" * 32)[2] is True and session.refresh().respondents == 2
+    store.close()
+    engine.dispose()
+
+
 def _pg_execute(url: str, *statements):
     import psycopg
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:

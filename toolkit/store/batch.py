@@ -57,6 +57,14 @@ _KNOWN = select(devices.c.token_hash, devices.c.respondent).where(
 _EARLIER = select(responses.c.id, responses.c.respondent, responses.c.item_id).where(
     responses.c.session_id == bindparam("session_id"), responses.c.activity_id == bindparam("activity_id"),
     responses.c.respondent.in_(bindparam("respondents", expanding=True)))
+# A device new to the session is counted in; the status test is part of the write (see
+# ``answers.join``), and the update holds the session's row until commit, so no other
+# writer draws the same numbers meanwhile.
+_COUNT_IN = (update(sessions).where(sessions.c.id == bindparam("session_id"), sessions.c.status != "ended")
+             .values(respondents=sessions.c.respondents + bindparam("added", type_=sessions.c.respondents.type))
+             .returning(sessions.c.respondents))
+_NUMBERS_TAKEN = select(devices.c.respondent).where(
+    devices.c.session_id == bindparam("session_id"), devices.c.respondent.in_(bindparam("numbers", expanding=True)))
 _BUMP = update(sessions).where(sessions.c.id == bindparam("session_id")).values(
     version=sessions.c.version + 1)
 
@@ -349,20 +357,11 @@ def _enrol_session(conn, code: str, items: list[PendingJoin], outcomes: list, in
             outcomes[i] = ((row, known[hashed], fresh.get(hashed) == i), None)
 
 
-_NUMBERS_TAKEN = select(devices.c.respondent).where(
-    devices.c.session_id == bindparam("session_id"), devices.c.respondent.in_(bindparam("numbers", expanding=True)))
-
-
 def _add_devices(conn, session_id: str, hashes: list[str]) -> list[int]:
     """Register devices new to a session in ``conn``'s transaction: their respondent numbers,
     in order, each drawn at random from those the session has not given out (Conflict if
     the session has ended)."""
-    # The status test is part of the write (see ``answers.join``); the update also holds the
-    # session's row until commit, so no other writer draws the same numbers meanwhile.
-    counted = conn.execute(update(sessions).where(sessions.c.id == session_id, sessions.c.status != "ended")
-                           .values(respondents=sessions.c.respondents + len(hashes))
-                           .returning(sessions.c.respondents)).scalar()
-    if counted is None:
+    if conn.execute(_COUNT_IN, {"session_id": session_id, "added": len(hashes)}).scalar() is None:
         raise Conflict("this session has ended")
     numbers: list[int] = []  # in the order drawn, so which device gets which stays random
     while len(numbers) < len(hashes):
@@ -371,6 +370,7 @@ def _add_devices(conn, session_id: str, hashes: list[str]) -> list[int]:
         for number in draw:
             if number not in taken and number not in numbers:
                 numbers.append(number)
-    conn.execute(answers.INSERT_DEVICE, [{"session_id": session_id, "token_hash": hashed, "respondent": number}
-                                         for hashed, number in zip(hashes, numbers)])
+    rows = [{"session_id": session_id, "token_hash": hashed, "respondent": number}
+            for hashed, number in zip(hashes, numbers)]
+    conn.execute(answers.INSERT_DEVICE, rows if len(rows) > 1 else rows[0])
     return numbers

@@ -34,7 +34,13 @@ def _from_2(conn) -> None:
             conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
 
 
-STEPS = {0: _from_0, 1: _from_1, 2: _from_2}
+def _from_3(conn) -> None:
+    # Devices gained an index by respondent number (each join checks that its number is free).
+    if "ix_devices_respondent" not in {i["name"] for i in inspect(conn).get_indexes("devices")}:
+        conn.execute(text("CREATE INDEX ix_devices_respondent ON devices (session_id, respondent)"))
+
+
+STEPS = {0: _from_0, 1: _from_1, 2: _from_2, 3: _from_3}
 
 
 def upgrade(conn, version: int) -> None:

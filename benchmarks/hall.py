@@ -651,6 +651,25 @@ def start_floor(work: Path) -> tuple[subprocess.Popen, str]:
     return proc, f"http://127.0.0.1:{port}/"
 
 
+def create_store(db_url: str) -> None:
+    import toolkit
+    toolkit.open_store(db_url).close()
+
+
+def with_tree(tree, call: str, db_url: str) -> str:
+    """``call(db_url)`` (a function of this module) run with the toolkit of ``tree`` when one
+    is given, so the store has the schema of the toolkit served (a before/after across a
+    schema change); its result as text."""
+    if not tree:
+        return globals()[call](db_url) or ""
+    script = (f"import sys, toolkit; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); "
+              f"import hall; print(hall.{call}(sys.argv[1]) or '')")
+    env = {**os.environ, "PYTHONPATH": str(Path(tree).resolve())}
+    out = subprocess.run([sys.executable, "-c", script, db_url], env=env, cwd=str(Path(tree).resolve()),
+                         capture_output=True, text=True, check=True)
+    return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
+
+
 def open_poll(db_url: str) -> str:
     """A session of the hall's plan on its first poll, voting open: its code."""
     import toolkit
@@ -716,12 +735,11 @@ def burst_pair(args, run: int, log) -> dict:
             db_url = args.db or f"sqlite:///{work / 'burst.db'}"
             if args.db:
                 common_check_empty(db_url)
-            toolkit_open = __import__("toolkit").open_store
-            toolkit_open(db_url).close()
+            with_tree(args.tree, "create_store", db_url)
             servers = [common.start_server(work / f"instance-{k}", db_url, tree=args.tree,
                                            args=["--ToolkitApp.streams_per_address=0", *args.server_arg])
                        for k in range(args.instances)]
-            code, base = open_poll(db_url), [server.base_url for server in servers]
+            code, base = with_tree(args.tree, "open_poll", db_url), [server.base_url for server in servers]
             pid = [server.process.pid for server in servers]
 
             def stop(servers=servers, db_url=db_url):

@@ -187,10 +187,8 @@ class Store:
 
     # -- students -----------------------------------------------------------------
     def join(self, code: str, token: str, admit=None) -> tuple[Session, int, bool]:
-        """Register a device (by its random token) in a session: (session, respondent, new).
-
-        ``admit``, when given, is called before a device new to the session is added and may
-        raise to refuse it (the server limits new devices per address this way)."""
+        """Register a device (by its random token) in a session: (session, respondent, new). ``admit``,
+        when given, is called before a device new to the session is added and may raise to refuse it."""
         row, respondent, new = self.enrol(code, token, admit=admit)
         return self.session(row.id), respondent, new
 
@@ -219,9 +217,8 @@ class Store:
         answers.need_token(token)
         self._answers.put(batch.Pending(code, token, activity, value, item, seq, admit, done))
 
-    @property
-    def answer_batches(self) -> int:  # transactions of queued answers and joins written so far
-        return self._answers.batches
+    # How many transactions wrote queued answers and joins so far (tests and benchmarks read it).
+    answer_batches = property(lambda self: self._answers.batches)
 
     def my_answers(self, code: str, token: str, activity: str) -> dict[str, str]:
         return answers.mine(self.engine, code, token, activity)

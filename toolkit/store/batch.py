@@ -112,7 +112,7 @@ class AnswerQueue:
         self._thread: threading.Thread | None = None
         self._bumped: dict[str, float] = {}  # session id -> when its version last moved for results
         self._owed: dict[str, float] = {}  # session id -> when a results bump falls due
-        self.batches = 0  # how many transactions wrote answers (tests and benchmarks read it)
+        self.batches = 0  # how many transactions wrote answers and joins (tests and benchmarks read it)
 
     def put(self, pending: Pending | PendingJoin) -> None:
         with self._cond:
@@ -153,8 +153,9 @@ class AnswerQueue:
     def _write(self, batch: list[Pending]) -> None:
         try:
             outcomes, shown = self._write_together(batch)
-        except Exception as exc:  # the transaction was undone: each answer on its own
-            log.info("toolkit: a batch of %d answers was written one by one (%s)", len(batch), type(exc).__name__)
+        except Exception as exc:  # the transaction was undone: each answer and join on its own
+            log.info("toolkit: a batch of %d answers and joins was written one by one (%s)", len(batch),
+                     type(exc).__name__)
             outcomes, shown = [self._write_alone(p) for p in batch], set()
         self.batches += 1
         for pending, (first, error) in zip(batch, outcomes):
@@ -176,7 +177,7 @@ class AnswerQueue:
         except Exception as exc:
             return None, exc
 
-    def _write_together(self, batch: list[Pending]):
+    def _write_together(self, batch: list[Pending | PendingJoin]):
         outcomes: list = [None] * len(batch)
         shown: set[str] = set()
         by_code: dict[str, tuple[list[int], list[int]]] = {}  # code -> (its joins, its answers)

@@ -164,7 +164,7 @@ class ToolkitApp(ExtensionApp):
         """Give phones' connections to student workers, on a server that takes them: the one
         ``toolkit serve`` makes (``connections.guard_http_server``), without TLS."""
         how_many = workers.count(self.setting("student_workers"))
-        server = serverapp.http_server
+        server = getattr(serverapp, "_http_server", None)  # none in a server made for tests in-process
         if how_many < 2 or not isinstance(server, connections.GuardedHTTPServer):
             return
         if serverapp.certfile:
@@ -183,7 +183,7 @@ class ToolkitApp(ExtensionApp):
             "log_level": serverapp.log_level,
         }
         self.worker_pool = workers.StudentWorkers(how_many, spec, serverapp.base_url,
-                                                  header_timeout=self.setting("header_timeout"))
+                                                  header_timeout=self.setting("header_timeout"), logger=self.log)
         server.handoff = self.worker_pool
 
     async def stop_extension(self):

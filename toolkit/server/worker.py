@@ -25,6 +25,7 @@ import sys
 from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.ioloop import IOLoop
+from jupyter_server.auth.identity import IdentityProvider
 from jupyter_server.log import log_request
 from tornado.log import LogFormatter, access_log, app_log, gen_log
 
@@ -68,7 +69,9 @@ def application(ctx, spec: dict) -> web.Application:
     handlers = [(url_path_join(base_url, pattern.lstrip("/")), handler, kwargs)
                 for pattern, handler, kwargs in routes.handlers(ctx)]
     handlers.append((r".*", ElsewhereOnThisServer, {"ctx": ctx}))
+    # Nobody logs in on a worker: an identity provider without a token, for Jupyter's origin check.
     settings = dict(spec["web"], base_url=base_url, xsrf_cookies=True, serverapp=None,
+                    identity_provider=IdentityProvider(token=""),
                     log_function=private_log_function(log_request, ctx.prefix))
     return web.Application(handlers, **settings)
 
@@ -145,10 +148,19 @@ class Worker:
 async def main(fd: int) -> None:
     control = socket.socket(fileno=fd)
     control.setblocking(True)
-    spec = json.loads(control.recv(SPEC))
+    try:
+        spec = control.recv(SPEC)
+    except OSError:
+        spec = b""
+    if not spec:
+        return  # the server stopped before this worker started: nothing to serve
+    spec = json.loads(spec)
     _logging(spec.get("log_level", logging.INFO))
     worker = Worker(control, spec)
-    worker.start()
+    try:
+        worker.start()
+    except OSError:  # the server stopped while this worker started
+        worker.done.set()
     await worker.done.wait()
     await worker.close()
 

@@ -99,7 +99,9 @@ class Worker:
 class StudentWorkers:
     """The server process's side: starts the workers and routes each new connection."""
 
-    def __init__(self, how_many: int, spec: dict, base_url: str, header_timeout: float):
+    def __init__(self, how_many: int, spec: dict, base_url: str, header_timeout: float,
+                 logger: logging.Logger = log):
+        self.log = logger
         self.how_many = how_many
         self.spec = spec
         self.students = StudentRoutes(base_url)
@@ -133,6 +135,7 @@ class StudentWorkers:
             message = b""
         if message == b"ready":
             worker.ready = True
+            self.log.info("toolkit: student worker %d of %d ready", worker.index + 1, self.how_many)
             return
         IOLoop.current().remove_handler(worker.control)
         worker.close()
@@ -141,8 +144,9 @@ class StudentWorkers:
         if self._stopping:
             return
         code = worker.process.poll()
-        log.warning("toolkit: a student worker stopped (%s); its phones reconnect to another, and it is "
-                    "started again", f"exit code {code}" if code is not None else "its socket closed")
+        self.log.warning("toolkit: a student worker stopped (%s); its phones reconnect and are served by the "
+                         "server process until it has started again",
+                         f"exit code {code}" if code is not None else "its socket closed")
         if code is None:
             worker.process.kill()
         # One that dies as it starts is not started in a tight loop.

@@ -30,6 +30,7 @@ from jupyter_server.log import log_request
 from tornado.log import LogFormatter, access_log, app_log, gen_log
 
 from . import connections, routes
+from .base import error_for_status
 from .quietlog import keep_addresses_out_of, private_log_function
 
 MESSAGE = 4096  # a hand-over message: the peer's address as JSON
@@ -44,16 +45,22 @@ class ElsewhereOnThisServer(web.RequestHandler):
 
     SUPPORTED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
-    def initialize(self, **_) -> None:
-        pass
-
     def check_xsrf_cookie(self) -> None:
         pass  # nothing is done here; the server process checks the request it is sent again
 
     def _request_summary(self) -> str:
         return f"{self.request.method} {self.request.path}"
 
+    def initialize(self, prefix: str) -> None:
+        self.prefix = prefix
+
     def prepare(self):
+        if self.request.path.startswith(self.prefix):
+            # Under the student side's own prefix nothing is staff's: there is nothing here.
+            self.set_status(404)
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps(error_for_status(404, "there is nothing at this address")))
+            return
         # No host or origin check: nothing is answered here but where to ask again.
         self.set_status(307)
         self.set_header("Location", self.request.uri)
@@ -68,7 +75,7 @@ def application(ctx, spec: dict) -> web.Application:
     base_url = spec["base_url"]
     handlers = [(url_path_join(base_url, pattern.lstrip("/")), handler, kwargs)
                 for pattern, handler, kwargs in routes.handlers(ctx)]
-    handlers.append((r".*", ElsewhereOnThisServer, {"ctx": ctx}))
+    handlers.append((r".*", ElsewhereOnThisServer, {"prefix": ctx.prefix}))
     # Nobody logs in on a worker: an identity provider without a token, for Jupyter's origin check.
     settings = dict(spec["web"], base_url=base_url, xsrf_cookies=True, serverapp=None,
                     identity_provider=IdentityProvider(token=""),

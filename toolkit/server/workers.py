@@ -206,6 +206,9 @@ class _FirstLine:
     def wait(self) -> None:
         self.connection.setblocking(False)
         self.workers.pending += 1
+        # A phone sends its request as soon as it has connected: it is often here already.
+        if self._look():
+            return
         # A client that connects and says nothing is closed as tornado would close it.
         self.timeout = self.loop.call_later(self.workers.header_timeout, self._give_up)
         self._listen()
@@ -217,24 +220,29 @@ class _FirstLine:
         self.loop.add_handler(self.connection, self._readable, IOLoop.READ)
 
     def _readable(self, fd, events) -> None:
-        try:
-            data = self.connection.recv(PEEK, socket.MSG_PEEK)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        if not data:  # closed before it asked anything
-            self._done()
-            self.connection.close()
-            return
-        end = data.find(b"\r\n")
-        if end < 0 and len(data) < PEEK:
+        if self._look() is None:
             # The line is still arriving. The socket stays readable (nothing was taken), so look
             # again shortly rather than at once.
             self.loop.remove_handler(self.connection)
             self.listening = False
             self.loop.call_later(0.01, self._listen)
-            return
+
+    def _look(self) -> bool | None:
+        """Route the connection if its first line is here (True); False when nothing has
+        arrived yet, None when part of the line has."""
+        try:
+            data = self.connection.recv(PEEK, socket.MSG_PEEK)
+        except BlockingIOError:
+            return False
+        except OSError:
+            data = b""
+        if not data:  # closed before it asked anything
+            self._done()
+            self.connection.close()
+            return True
+        end = data.find(b"\r\n")
+        if end < 0 and len(data) < PEEK:
+            return None
         self._done()
         if self._is_student(data[:end] if end >= 0 else b"") and self.worker.ready and \
                 self.worker.hand(self.connection, self.address):
@@ -242,6 +250,7 @@ class _FirstLine:
             self.connection.close()  # the worker holds its own descriptor of the connection
         else:
             self.here(self.connection, self.address)
+        return True
 
     def _is_student(self, line: bytes) -> bool:
         parts = line.split(b" ")

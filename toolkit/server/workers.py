@@ -1,13 +1,15 @@
-"""Student workers: ``toolkit serve`` hands phones' connections to processes of their own,
-so a hall of students uses every core while the staff side stays in the server process.
+"""Student workers: ``toolkit serve`` shares phones' connections between itself and worker
+processes, one process per core in all, so a hall of students uses every core; the staff
+side stays in the server process.
 
-One port, one printed ``Students join at`` URL. The server process accepts every
-connection and reads (without taking) the first line of its first request: a student route
-goes to a worker with the connection itself (its file descriptor, over a socket pair), and
-the worker serves everything else that phone sends on it; anything else stays here. All of
-one address's connections go to the same worker, so the per-address limits count as in one
-process. Workers start when the first phone connects (a lead reading trends starts none),
-and one that dies is started again; until a worker is ready, this process serves its phones.
+One port, one printed ``Students join at`` URL. Each address belongs to one of the
+processes (a hash of it), so the per-address limits count as in one process. The server
+accepts every connection; one whose address belongs to a worker has the first line of its
+request read (not taken): a student route goes to the worker with the connection itself
+(its file descriptor, over a socket pair), and the worker serves everything else that phone
+sends on it; anything else stays here. Workers start when the first phone connects (a lead
+reading trends starts none), and one that dies is started again; until a worker is ready,
+this process serves its phones.
 
 Not with TLS (``certfile``): the request line cannot be read before the handshake, so one
 process serves students, as it does with ``student_workers`` = 1.
@@ -32,6 +34,7 @@ log = logging.getLogger("toolkit.workers")
 
 PEEK = 2048  # a request line longer than this is not one of the student routes
 MOST = 8  # a laptop's cores; past this a worker adds memory, not speed
+LAPTOP = ("127.0.0.1", "::1", "::ffff:127.0.0.1")  # the server's own machine: never a phone
 RESTART_AFTER = 1.0  # seconds before a worker that died is started again
 # Web settings of the server process the student handlers read (Host, origin and XSRF checks,
 # headers); copied to each worker.
@@ -40,8 +43,8 @@ WEB_SETTINGS = ("allow_remote_access", "local_hostnames", "allow_origin", "allow
 
 
 def count(setting: int, cores: int | None = None) -> int:
-    """How many processes serve students: the setting, or with 0 one per core (at most
-    ``MOST``). 1 means the server process itself, with no workers."""
+    """How many processes serve students, the server process among them: the setting, or
+    with 0 one per core (at most ``MOST``). 1 means the server process alone."""
     if setting:
         return setting
     if cores is None:
@@ -67,7 +70,7 @@ class Worker:
 
     def __init__(self, index: int, spec: dict):
         self.index = index
-        self.started = time.monotonic()
+        self.born = time.monotonic()
         self.ready = False
         self.control, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
@@ -97,24 +100,26 @@ class Worker:
 
 
 class StudentWorkers:
-    """The server process's side: starts the workers and routes each new connection."""
+    """The server process's side: starts the workers and routes each new connection.
+    ``processes`` serve students: this one and ``processes - 1`` workers."""
 
-    def __init__(self, how_many: int, spec: dict, base_url: str, header_timeout: float,
+    def __init__(self, processes: int, spec: dict, base_url: str, header_timeout: float,
                  logger: logging.Logger = log):
         self.log = logger
-        self.how_many = how_many
+        self.processes = processes
+        self.how_many = processes - 1
         self.spec = spec
         self.students = StudentRoutes(base_url)
         self.header_timeout = header_timeout
-        self.workers: list[Worker | None] = [None] * how_many
+        self.workers: list[Worker | None] = [None] * self.how_many
         self.pending = 0  # connections whose first line has not come yet
         self.handed = 0
-        self._started = False
+        self.started = False
         self._stopping = False
 
     # -- workers -------------------------------------------------------------------------
     def start(self) -> None:
-        self._started = True
+        self.started = True
         for i in range(self.how_many):
             self._spawn(i)
 
@@ -150,7 +155,7 @@ class StudentWorkers:
         if code is None:
             worker.process.kill()
         # One that dies as it starts is not started in a tight loop.
-        lived = time.monotonic() - worker.started
+        lived = time.monotonic() - worker.born
         IOLoop.current().call_later(RESTART_AFTER if lived > 10 else 10.0, self._respawn, worker)
 
     def _respawn(self, old: Worker) -> None:
@@ -184,19 +189,25 @@ class StudentWorkers:
     def hand_over(self, connection: socket.socket, address, here) -> None:
         """Route a connection just accepted: to its address's worker once its first request
         line says it is a student's, else ``here(connection, address)`` (the server process)."""
-        if not self._started:
-            self.start()
-        worker = self.workers[zlib.crc32(str(address[0]).encode()) % self.how_many]
-        if worker is None or not worker.ready:
+        host = str(address[0])
+        if host in LAPTOP:  # the facilitator's own browser: staff pages, or a look at the join page
             here(connection, address)
             return
-        _FirstLine(self, worker, connection, address, here).wait()
+        slot = zlib.crc32(host.encode()) % self.processes
+        worker = self.workers[slot - 1] if slot else None  # slot 0: this process's own addresses
+        if not self.started:
+            # Nothing starts until a phone asks for a student route.
+            _FirstLine(self, worker, connection, address, here).wait()
+        elif worker is None or not worker.ready:
+            here(connection, address)
+        else:
+            _FirstLine(self, worker, connection, address, here).wait()
 
 
 class _FirstLine:
     """Waits, without reading anything away, for the first line of a connection's request."""
 
-    def __init__(self, workers: StudentWorkers, worker: Worker, connection: socket.socket, address, here):
+    def __init__(self, workers: StudentWorkers, worker: Worker | None, connection: socket.socket, address, here):
         self.workers, self.worker, self.connection, self.address, self.here = workers, worker, connection, address, here
         self.loop = IOLoop.current()
         self.timeout = None
@@ -244,7 +255,10 @@ class _FirstLine:
         if end < 0 and len(data) < PEEK:
             return None
         self._done()
-        if self._is_student(data[:end] if end >= 0 else b"") and self.worker.ready and \
+        student = self._is_student(data[:end] if end >= 0 else b"")
+        if student and not self.workers.started:
+            self.workers.start()  # the first phone: it is served here while they start
+        if student and self.worker is not None and self.worker.ready and \
                 self.worker.hand(self.connection, self.address):
             self.workers.handed += 1
             self.connection.close()  # the worker holds its own descriptor of the connection

@@ -6,6 +6,7 @@ Run (``pip install -e '.[bench]'`` first)::
     python benchmarks/hall.py --quick            # 200 students, 1 run, 5 Voila pages: a smoke test in ~1 min
     python benchmarks/hall.py --students 1000 --rate 250 --runs 1 --no-voila
     python benchmarks/hall.py --db postgresql://postgres@127.0.0.1:5432/test   # an EMPTY database: it is filled
+    python benchmarks/hall.py --students 2000 --rate 500 --no-voila --workers 1   # students in one process
 
 What it measures, per run, on a fresh store and a fresh ``toolkit serve`` on 127.0.0.1:
 
@@ -23,7 +24,9 @@ What it measures, per run, on a fresh store and a fresh ``toolkit serve`` on 127
   a separate process (standing in for the facilitator's kernel) calls the console's own
   ``dashboards.console.live.look`` in a loop, and times ``session.responses()`` (what the
   console re-reads when the fingerprint moves) once a second.
-* **server** RSS (peak) and CPU, and the load generator's own CPU: it shares the two
+* **server** RSS (peak) and CPU, its student workers included (``--workers N`` sets how many
+  processes serve students; by default ``toolkit serve``'s own, one per core; they are started
+  before the measurement, as a first phone would), and the load generator's own CPU: it shares the two
   cores with the server, so every latency here includes its queueing too.
 * Side by side (``--voila N``, default 30): N students joining a second session at the same
   instant, against N views of a one-widget notebook in Voila on the same server (plain

@@ -325,5 +325,5 @@ def test_the_workers_stop_with_the_server(tmp_path, how):
     assert pids
     served.stop(kill=how == "kill")
     wait_for(lambda: not any(alive(pid) for pid in pids), timeout=20, what="the workers gone with the server")
-    if how == "terminate":  # a clean stop: no worker complained
-        assert "server/worker.py" not in served.log() and "server/workers.py" not in served.log()
+    if how == "terminate":  # a clean stop, seconds after the start: nothing complained
+        assert "Traceback" not in served.log() and "[E " not in served.log(), served.log()[-3000:]

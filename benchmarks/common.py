@@ -162,14 +162,40 @@ def start_server(workdir: Path, db_url: str, args=(), env: dict | None = None, t
     return _start_server(workdir, db_url, env=env, args=args, timeout=timeout, tree=tree, stop_wait=30)
 
 
+def wake_workers(server: Server, timeout: float = 30) -> int:
+    """Start a server's student workers before a measurement, as a first phone would (they
+    start with the first student connection), and wait until they are idle: their start is
+    not counted against the hall's joins. Returns how many there are."""
+    import httpx
+    import psutil
+    transport = httpx.HTTPTransport(local_address=phone_address(249_999))
+    with httpx.Client(transport=transport, timeout=30) as client:
+        client.get(server.base_url + "toolkit/join")
+    proc = psutil.Process(server.process.pid)
+    deadline = time.monotonic() + timeout
+    last, workers = None, []
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        workers = [p for p in proc.children() if "toolkit.server.worker" in " ".join(p.cmdline())]
+        now = cpu_seconds(workers)
+        if workers and last is not None and now - last < 0.01:
+            break
+        if not workers and time.monotonic() > deadline - timeout + 3:
+            break  # a server with one process for students (student_workers = 1, or an older toolkit)
+        last = now
+    return len(workers)
+
+
 class ProcessSampler:
-    """Samples a process's RSS (with its children, e.g. kernels, counted apart) and CPU in a thread."""
+    """Samples a server's RSS (its student workers included; its other children, the kernels,
+    counted apart) and CPU in a thread."""
 
     def __init__(self, pid: int, interval: float = 0.25):
         import psutil
         self.proc = psutil.Process(pid)
         self.interval = interval
         self.samples: list[tuple[float, int, int, int]] = []  # (t, rss, children rss, children)
+        self._workers: dict[int, bool] = {}  # pid -> a student worker (toolkit.server.worker)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -182,8 +208,9 @@ class ProcessSampler:
         self._thread.join(5)
 
     def cpu(self) -> float:
-        """CPU seconds (user + system) of the process and its children so far."""
-        return cpu_seconds([self.proc] + self._children())
+        """CPU seconds (user + system) so far of the server: the process and its student
+        workers (not the dashboards' kernels, which serve no phone)."""
+        return cpu_seconds([self.proc] + [k for k in self._children() if self._is_worker(k)])
 
     def own_cpu(self) -> float:
         t = self.proc.cpu_times()
@@ -197,19 +224,32 @@ class ProcessSampler:
             return []
 
     def rss(self) -> tuple[int, int, int]:
+        """(the server's RSS, its other children's, how many of those): the server is the
+        process and its student workers; the other children are the dashboards' kernels."""
         import psutil
         try:
             own = self.proc.memory_info().rss
         except psutil.Error:
             return 0, 0, 0
         kids = self._children()
-        total = 0
+        total = n = 0
         for k in kids:
             try:
-                total += k.memory_info().rss
+                rss = k.memory_info().rss
+                if self._is_worker(k):
+                    own += rss
+                else:
+                    total += rss
+                    n += 1
             except psutil.Error:
                 pass
-        return own, total, len(kids)
+        return own, total, n
+
+    def _is_worker(self, proc) -> bool:
+        known = self._workers.get(proc.pid)
+        if known is None:
+            known = self._workers[proc.pid] = "toolkit.server.worker" in " ".join(proc.cmdline())
+        return known
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -6,6 +6,7 @@ Run (``pip install -e '.[bench]'`` first)::
     python benchmarks/hall.py --quick            # 200 students, 1 run, 5 Voila pages: a smoke test in ~1 min
     python benchmarks/hall.py --students 1000 --rate 250 --runs 1 --no-voila
     python benchmarks/hall.py --db postgresql://postgres@127.0.0.1:5432/test   # an EMPTY database: it is filled
+    python benchmarks/hall.py --students 2000 --rate 500 --no-voila --workers 1   # students in one process
 
 What it measures, per run, on a fresh store and a fresh ``toolkit serve`` on 127.0.0.1:
 
@@ -23,7 +24,9 @@ What it measures, per run, on a fresh store and a fresh ``toolkit serve`` on 127
   a separate process (standing in for the facilitator's kernel) calls the console's own
   ``dashboards.console.live.look`` in a loop, and times ``session.responses()`` (what the
   console re-reads when the fingerprint moves) once a second.
-* **server** RSS (peak) and CPU, and the load generator's own CPU: it shares the two
+* **server** RSS (peak) and CPU, its student workers included (``--workers N`` sets how many
+  processes serve students; by default ``toolkit serve``'s own, one per core; they are started
+  before the measurement, as a first phone would), and the load generator's own CPU: it shares the two
   cores with the server, so every latency here includes its queueing too.
 * Side by side (``--voila N``, default 30): N students joining a second session at the same
   instant, against N views of a one-widget notebook in Voila on the same server (plain
@@ -739,6 +742,8 @@ def burst_pair(args, run: int, log) -> dict:
             servers = [common.start_server(work / f"instance-{k}", db_url, tree=args.tree,
                                            args=["--ToolkitApp.streams_per_address=0", *args.server_arg])
                        for k in range(args.instances)]
+            for server in servers:
+                common.wake_workers(server)
             code, base = with_tree(args.tree, "open_poll", db_url), [server.base_url for server in servers]
             pid = [server.process.pid for server in servers]
 
@@ -812,9 +817,11 @@ def one_run(args, run: int, log) -> dict:
     # streams (a real hall's phones each have their own).
     extra = [f"--ServerApp.root_dir={notebooks}", "--ToolkitApp.streams_per_address=0", *args.server_arg]
     server = common.start_server(work, db_url, args=extra, tree=args.tree)
+    workers = common.wake_workers(server)
     sampler = common.ProcessSampler(server.process.pid).start()
     try:
-        log(f"run {run}: toolkit serve pid {server.process.pid} at {server.base_url}, store {db_url}")
+        log(f"run {run}: toolkit serve pid {server.process.pid} at {server.base_url} with {workers} student "
+            f"worker(s), store {db_url}")
         result = {"hall": asyncio.run(hall_run(args, server, db_url, sampler, log))}
         if args.voila:
             result["side_by_side"] = asyncio.run(side_by_side(args, server, db_url, sampler, log))
@@ -919,6 +926,8 @@ def main(argv=None) -> None:
     parser.add_argument("--db", default=None, help="an EMPTY PostgreSQL database URL (default: a fresh SQLite file)")
     parser.add_argument("--server-arg", action="append", default=[],
                         help="extra option for toolkit serve, e.g. --server-arg=--ToolkitApp.watch_interval=0.2")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="student workers of toolkit serve (ToolkitApp.student_workers; default: its own, one per core)")
     parser.add_argument("--label", default="", help="a name for this run in the results file")
     parser.add_argument("--tree", default=None,
                         help="serve the toolkit of another checkout (a git worktree of an older commit) for a "
@@ -934,6 +943,8 @@ def main(argv=None) -> None:
                              "(as several servers on one PostgreSQL); CPU per answer is theirs together")
     parser.add_argument("--quick", action="store_true", help="200 students, 1 run, 5 Voila views, a burst of 200")
     args = parser.parse_args(argv)
+    if args.workers is not None:
+        args.server_arg.append(f"--ToolkitApp.student_workers={args.workers}")
     if args.quick:
         args.students, args.runs, args.voila = min(args.students, 200), 1, min(args.voila, 5)
         args.rate = min(args.rate, 100)

@@ -76,6 +76,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("header_timeout", "TOOLKIT_HEADER_TIMEOUT", 5.0,
             "Seconds a connection may take to send a request's headers, or sit idle between requests, before "
             "'toolkit serve' closes it.", jupyter="ToolkitApp.header_timeout"),
+    Setting("student_workers", "TOOLKIT_STUDENT_WORKERS", 0,
+            "Processes that serve students' phones for 'toolkit serve', on the one port, the server process "
+            "among them: 0, one per core (at most 8); 1, the server process alone. Workers start when the "
+            "first phone connects; not with TLS.",
+            jupyter="ToolkitApp.student_workers"),
     Setting("devices_per_address", "TOOLKIT_DEVICES_PER_ADDRESS", 4,
             "New devices one network address may add to one session (a school day); the answers and "
             "questions one address may send scale with it. On the laptop each phone has an address of its "

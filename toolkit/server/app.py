@@ -24,7 +24,7 @@ from traitlets.config import Config
 
 from .. import config
 from ..dashboards import template
-from . import connections, kernels, routes, staff
+from . import connections, kernels, routes, staff, workers
 from .quietlog import is_private, keep_addresses_out_of, private_log_function
 from .context import Context
 
@@ -72,6 +72,7 @@ class ToolkitApp(ExtensionApp):
     header_timeout = setting_trait("header_timeout")
     devices_per_address = setting_trait("devices_per_address")
     trusted_proxies = setting_trait("trusted_proxies")
+    student_workers = setting_trait("student_workers")
     # Switches 'toolkit serve' turns on, not settings.
     verify_store = Bool(False, help="Read the whole store once as the server starts and refuse a damaged "
                                     "one ('toolkit serve' turns this on).").tag(config=True)
@@ -80,6 +81,8 @@ class ToolkitApp(ExtensionApp):
 
     # Set by 'toolkit serve', which reads the store through before Jupyter starts: not read twice.
     verified_url: str | None = None
+    # The processes serving phones besides this one ('toolkit serve' on more than one core).
+    worker_pool: workers.StudentWorkers | None = None
 
     @default("default_url")
     def _default_url(self):
@@ -149,6 +152,7 @@ class ToolkitApp(ExtensionApp):
         # Dashboard kernels inherit this environment: the facilitator's console shows this
         # address (and its QR code), which phones can reach, not the one the laptop used.
         export_join_url(urls["Students join at"])
+        self.start_workers(serverapp)
         if isinstance(serverapp.kernel_manager, kernels.StaffKernelManager):
             # Now that the kernels would inherit the store and the join address.
             serverapp.kernel_manager.fill(serverapp)
@@ -156,7 +160,36 @@ class ToolkitApp(ExtensionApp):
             for label in ("Facilitator dashboard", "Trends dashboard", "Content editor", "Students join at"):
                 print(f"{label}: {urls[label]}", flush=True)
 
+    def start_workers(self, serverapp) -> None:
+        """Give phones' connections to student workers, on a server that takes them: the one
+        ``toolkit serve`` makes (``connections.guard_http_server``), without TLS."""
+        how_many = workers.count(self.setting("student_workers"))
+        server = getattr(serverapp, "_http_server", None)  # none in a server made for tests in-process
+        if how_many < 2 or not isinstance(server, connections.GuardedHTTPServer):
+            return
+        if serverapp.certfile:
+            self.log.info("toolkit: one process serves students: with TLS the server cannot tell a student's "
+                          "connection from a staff one before it is decrypted")
+            return
+        ctx = self.context
+        spec = {
+            "db_url": self.store.url, "base_url": serverapp.base_url, "join_url": ctx.join_url,
+            "context": {name: self.setting(name) for name in (
+                "watch_interval", "answers_per_second", "wrong_codes_per_minute", "questions_per_minute",
+                "streams_per_address", "max_streams", "devices_per_address", "trusted_proxies")},
+            "web": workers.web_settings(serverapp.web_app.settings),
+            "xheaders": serverapp.trust_xheaders, "max_body_size": serverapp.max_body_size,
+            "max_buffer_size": serverapp.max_buffer_size, "header_timeout": self.setting("header_timeout"),
+            "log_level": serverapp.log_level,
+        }
+        self.worker_pool = workers.StudentWorkers(how_many, spec, serverapp.base_url,
+                                                  header_timeout=self.setting("header_timeout"), logger=self.log)
+        server.handoff = self.worker_pool
+
     async def stop_extension(self):
+        if self.worker_pool is not None:
+            self.worker_pool.stop()
+            self.worker_pool = None
         context = getattr(self, "context", None)
         if context is not None:
             await context.close()

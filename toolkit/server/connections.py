@@ -92,6 +92,9 @@ class GuardedHTTPServer(HTTPServer):
         # connection): a client that connects and says nothing, or sends half a request, is closed.
         self.conn_params.header_timeout = header_timeout
         self.max_connections = max_connections
+        # Student workers (``workers.StudentWorkers``), when the server has them: each new
+        # connection goes through ``handoff.hand_over(connection, address, serve_here)``.
+        self.handoff = None
         self._over_cap = OnceAMinute("toolkit: %d connections open, the most this server holds: refusing new ones")
         self._out_of_files = OnceAMinute("toolkit: out of open files (%s): pausing new connections briefly")
 
@@ -130,7 +133,14 @@ class GuardedHTTPServer(HTTPServer):
                     io_loop.remove_handler(sock)
                     state["paused"] = io_loop.call_later(0.5, resume)
                     return
-                self._handle_connection(connection, address)
+                if self.handoff is not None:
+                    if len(self._connections) + self.handoff.pending >= self.max_connections:
+                        self._over_cap(len(self._connections) + self.handoff.pending)
+                        connection.close()
+                        continue
+                    self.handoff.hand_over(connection, address, self._handle_connection)
+                else:
+                    self._handle_connection(connection, address)
 
         def resume() -> None:
             state["paused"] = None

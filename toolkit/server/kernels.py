@@ -16,10 +16,12 @@ page's address then: the console learns it from the page itself (``AddressParam`
 
 from __future__ import annotations
 
+import logging
 import os
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
+from traitlets import TraitError
 from voila.configuration import VoilaConfiguration
 from voila.notebook_renderer import NotebookRenderer
 from voila.paths import collect_template_paths
@@ -63,6 +65,32 @@ class StaffKernelManager(_Pooling):
             if os.path.isfile(os.path.join(self.root_dir, name)):
                 self.fill_if_needed(delay=0, notebook_name=name)
 
+    async def shutdown_all(self, now: bool = False) -> None:
+        """Stop every kernel. A warm one still starting or running its notebook (a server
+        stopped as it starts) holds nothing of anyone's: it is stopped at once, its run
+        dropped, so the log gets no traceback for a notebook nobody was waiting for (Voilà's
+        own version asks it to finish, then kills it mid-cell and reports that as an error)."""
+        pools, self._pools = self._pools, {}
+        # nbclient reports a run stopped this way as "Kernel died", and Voilà logs that with a
+        # traceback; the server is stopping, so it is no error.
+        self.log.addFilter(_StoppedRun())
+        for value in self.notebook_data.values():
+            value["kernel_ids"] = set()
+        for pool in pools.values():
+            for item in tuple(pool):
+                try:
+                    content = await item
+                except Exception:  # its kernel never started: nothing to stop
+                    continue
+                render = content.get("task")
+                if render is not None and not render.done():
+                    render.cancel()
+                    try:
+                        await AsyncMappingKernelManager.shutdown_kernel(self, content["kernel_id"], now=True)
+                    except Exception:  # already gone
+                        pass
+        await AsyncMappingKernelManager.shutdown_all(self, now=now)
+
     def list_kernels(self):
         # Warm kernels start as the server comes up. Jupyter's listing fails (500) on a kernel
         # it has registered but not yet stamped with its first activity; leave that one out,
@@ -71,7 +99,7 @@ class StaffKernelManager(_Pooling):
         for kernel_id in self.pinned_superclass.list_kernel_ids(self):
             try:
                 models.append(self.kernel_model(kernel_id))
-            except (web.HTTPError, KeyError, AttributeError):
+            except (web.HTTPError, KeyError, AttributeError, TraitError):
                 pass
         return models
 
@@ -102,3 +130,12 @@ class StaffKernelManager(_Pooling):
             contents_manager=server.contents_manager, base_url=server.base_url,
             kernel_spec_manager=server.kernel_spec_manager, page_config=page_config,
             mathjax_config=settings.get("mathjax_config"), mathjax_url=settings.get("mathjax_url"))
+
+
+class _StoppedRun(logging.Filter):
+    """Drops Voilà's report of a warm kernel's notebook run stopped with the server."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        return not (message.startswith("Error at server while executing cell") or
+                    message.startswith("Kernel died while waiting for execute reply"))

@@ -91,7 +91,7 @@ class FacilitatorDashboard:
         self.top.add_class("tk-top")
         self.body = W.HBox(layout=W.Layout(display="none"))
         self.body.add_class("tk-body")
-        self.widget = W.VBox([stylesheet(), self.address, Drawn(self._build_session_screens), self.top, self.message,
+        self.widget = W.VBox([stylesheet(), self.address, Drawn(self.drawn), self.top, self.message,
                               self.start.widget, self.waiting, self.body])
         self.widget.add_class("tk-root")
         self.refresher = Refresher(self.refresh, refresh_seconds)
@@ -103,6 +103,12 @@ class FacilitatorDashboard:
             self._build_session_screens()
             return getattr(self, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def drawn(self) -> None:
+        """The page has drawn the start screen: catch up with the store (a kernel kept warm
+        built it before the sessions started since), then build the session's screens."""
+        self.start.choose_last_plan()
+        self._build_session_screens()
 
     def _build_session_screens(self) -> None:
         """Build, once, every screen of a running session and put it in the page."""

@@ -399,7 +399,8 @@ async def hall_run(args, server: common.Server, db_url: str, sampler: common.Pro
                     "cpu_pct_session": 100 * (my_done - my_join) / (t_done - t_join)},
         "reader_cpu_s": reader_cpu, "wall_s": t_done - t_start,
         # The machine is shared: how busy it was in all, and with how much not ours.
-        "machine": common.machine_busy(busy0, busy1, t_done - t_start, cpu_done - cpu0 + my_done - my0 + (reader_cpu or 0)),
+        "machine": common.machine_busy(busy0, busy1, t_done - t_start,
+                                       cpu_done - cpu0 + my_done - my0 + (reader_cpu or 0)),
     }
 
 

@@ -99,7 +99,8 @@ class AddressParam(anywidget.AnyWidget):
 class Drawn(anywidget.AnyWidget):
     """Calls ``on_drawn()`` once the page has painted the screen this widget came with
     (place it anywhere): what the page needs later can be built then, not before the
-    first screen shows. Never called in a tab that is not shown (it draws nothing)."""
+    first screen shows. In a tab not shown yet it waits for the tab to show: browsers paint
+    nothing there."""
 
     _esm = STATIC / "drawn.js"
 

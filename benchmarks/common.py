@@ -146,6 +146,18 @@ def cpu_seconds(processes) -> float:
     return total
 
 
+def machine_busy(before, after, wall: float, ours: float) -> dict:
+    """How busy the shared machine was between two ``psutil.cpu_times()`` over ``wall``
+    seconds, and how much of it was not ``ours`` (CPU seconds of the benchmark's processes)."""
+    idle = (after.idle + getattr(after, "iowait", 0)) - (before.idle + getattr(before, "iowait", 0))
+    total = sum(after) - sum(before)
+    cores = os.cpu_count() or 1
+    busy_core_s = (total - idle) / total * wall * cores if total else 0.0
+    return {"busy_pct_of_all_cores": 100 * (total - idle) / total if total else None,
+            "others_cpu_pct_of_one_core": 100 * max(busy_core_s - ours, 0) / wall,
+            "loadavg_1m_end": os.getloadavg()[0]}
+
+
 def phone_address(n: int) -> str:
     """Phone ``n``'s own loopback address (all of 127.0.0.0/8 reaches this machine): on the
     laptop's Wi-Fi every phone has an address of its own, and the server limits new devices

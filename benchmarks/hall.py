@@ -402,18 +402,9 @@ async def hall_run(args, server: common.Server, db_url: str, sampler: common.Pro
                     "cpu_pct_session": 100 * (my_done - my_join) / (t_done - t_join)},
         "reader_cpu_s": reader_cpu, "wall_s": t_done - t_start,
         # The machine is shared: how busy it was in all, and with how much not ours.
-        "machine": _machine_busy(busy0, busy1, t_done - t_start, cpu_done - cpu0 + my_done - my0 + (reader_cpu or 0)),
+        "machine": common.machine_busy(busy0, busy1, t_done - t_start,
+                                       cpu_done - cpu0 + my_done - my0 + (reader_cpu or 0)),
     }
-
-
-def _machine_busy(before, after, wall: float, ours: float) -> dict:
-    idle = (after.idle + getattr(after, "iowait", 0)) - (before.idle + getattr(before, "iowait", 0))
-    total = sum(after) - sum(before)
-    cores = os.cpu_count() or 1
-    busy_core_s = (total - idle) / total * wall * cores if total else 0.0
-    return {"busy_pct_of_all_cores": 100 * (total - idle) / total if total else None,
-            "others_cpu_pct_of_one_core": 100 * max(busy_core_s - ours, 0) / wall,
-            "loadavg_1m_end": os.getloadavg()[0]}
 
 
 # -- side by side: N students vs N Voila views, all at once -------------------------------
@@ -639,7 +630,7 @@ async def burst_phones(base_url, code: str, n: int, sampler, log, db: bool = Fal
         "loadgen_cpu_ms_per_answer": 1000 * (my3 - my2) / max(len(ok), 1),
         "database_cpu_ms_per_join": 1000 * (db1 - db0) / max(len(joined), 1) if db else None,
         "database_cpu_ms_per_answer": 1000 * (db3 - db2) / max(len(ok), 1) if db else None,
-        "machine": _machine_busy(busy0, busy1, t3 - t0, (cpu3 - cpu0) + (my3 - my0) + ((db3 - db0) if db else 0)),
+        "machine": common.machine_busy(busy0, busy1, t3 - t0, (cpu3 - cpu0) + (my3 - my0) + ((db3 - db0) if db else 0)),
     }
 
 

@@ -7,9 +7,13 @@ The timer is not used: ``refresh()`` is what it calls.
 
 import asyncio
 import io
+import json
 import re
+from pathlib import Path
 
+import ipywidgets as W
 import pandas as pd
+import plotly
 import pytest
 from plotly.offline import get_plotlyjs
 
@@ -18,6 +22,8 @@ from toolkit.content import Programme
 from toolkit.dashboards.console import FacilitatorDashboard
 from toolkit.dashboards.console.joining import JoinPage, join_page
 from toolkit.dashboards.console.live import Refresher
+from toolkit.dashboards.widgets.browser import Drawn
+from toolkit.dashboards.widgets.chart import PlotlyLoader
 from toolkit.safeguarding import SAFEGUARDING_PROMPT
 from toolkit.store import Store
 
@@ -580,3 +586,75 @@ def test_the_record_for_the_safeguarding_lead_holds_every_question_and_the_repor
     assert record.index("pics") < record.index("Asked in the lobby")  # flagged first
     report = dash.html_file()[2].decode()
     assert "Asked in the lobby, shown later" in report and "pics" not in report.split("Questions shown")[-1]
+
+
+# -- opening ----------------------------------------------------------------------------
+
+def drawn(page):
+    """What the page says once it has painted its first screen."""
+    marker = next(w for w in page.widget.children if isinstance(w, Drawn))
+    marker._message(None, {"event": "drawn"}, [])
+
+
+def in_page(widget) -> list:
+    """Every widget the page holds under ``widget``, itself included."""
+    children = getattr(widget, "children", ())
+    return [widget, *(w for child in children for w in in_page(child))]
+
+
+def test_the_console_opens_on_the_start_screen_alone_and_builds_the_rest_once_drawn(store, library):
+    console = FacilitatorDashboard(store, library, JoinPage(JOIN))
+    labels = {w.description for w in in_page(console.widget) if isinstance(w, W.Button)}
+    assert "Start session" in labels and not labels & {"Next", "Open voting", "End session"}
+    assert shown(console.start.widget) and not shown(console.body)
+    assert not any(isinstance(w, PlotlyLoader) for w in in_page(console.widget))
+
+    drawn(console)  # built while the facilitator fills the start screen in, all hidden
+    held = in_page(console.widget)
+    assert console.controls.end in held and console.lobby.widget in held and console.controls.keys in held
+    assert not any(shown(b) for b in console.controls.steps) and not shown(console.body)
+    assert shown(console.start.widget)
+    assert not any(isinstance(w, PlotlyLoader) for w in held)  # plotly.js waits for a session
+
+    start(console)
+    assert shown(console.lobby.widget) and shown(console.controls.steps[-1])
+    assert sum(isinstance(w, PlotlyLoader) for w in in_page(console.widget)) == 1
+    console.close_session()
+    start(console)  # once per page
+    assert sum(isinstance(w, PlotlyLoader) for w in in_page(console.widget)) == 1
+
+
+def test_a_session_picked_up_before_the_page_draws_builds_what_it_needs(store, library):
+    session = start(FacilitatorDashboard(store, library, JoinPage(JOIN)))
+    console = FacilitatorDashboard(store, library, JoinPage(JOIN))
+    console.opened({"session": [session.code]})  # a reloaded page's address, said as it shows
+    assert console.session.id == session.id and shown(console.lobby.widget)
+    drawn(console)
+    assert shown(console.lobby.widget) and not shown(console.start.widget)
+    projector = FacilitatorDashboard(store, library, JoinPage(JOIN))
+    projector.opened({"view": ["projector"], "session": [session.code]})
+    assert shown(projector.lobby.widget) and projector.controls.keys not in projector.widget.children
+    assert not any(shown(b) for b in projector.controls.steps)
+
+
+def test_a_console_kept_warm_offers_the_plan_used_last_once_the_page_shows(store):
+    from toolkit.content import Library
+    warm = FacilitatorDashboard(store, Library(), JoinPage(JOIN))  # built before the lesson
+    assert warm.start.plan.value == "lesson-50"
+    start(FacilitatorDashboard(store, Library(), JoinPage(JOIN)), plan="short-25")
+    drawn(warm)  # opened later
+    assert warm.start.plan.value == "short-25"
+    assert "activities" in warm.start.plan_info.value
+
+
+def test_the_page_asks_for_plotly_once_and_gets_it_whole():
+    loader = PlotlyLoader()
+    sent = []
+    loader.send = lambda content, buffers=None: sent.append((content, buffers))
+    assert len(json.dumps(loader.get_state(), default=str)) < 10_000  # the page gets the bundle only on asking
+    loader._message(None, {"event": "plotly"}, [])
+    [(content, buffers)] = sent
+    assert content == {"event": "plotly"} and buffers[0] == (Path(plotly.__file__).parent / "package_data"
+                                                             / "plotly.min.js").read_bytes()
+    loader._message(None, {"event": "something else"}, [])
+    assert len(sent) == 1

@@ -18,7 +18,7 @@ from ...content import Library
 from ...errors import ToolkitError
 from ...store import Store, open_store
 from ...store.codes import display, normalise
-from ..widgets.browser import AddressParam, ChartFitter, Download, KeepInView
+from ..widgets.browser import AddressParam, ChartFitter, Download, Drawn, KeepInView
 from ..widgets.chart import PlotlyLoader
 from ..widgets.layout import toggle_class, visible
 from .disclosures import record_name, safeguarding_record
@@ -36,6 +36,11 @@ from .timer import Countdown
 
 log = logging.getLogger(__name__)
 REDRAW_FAILED = "The screen could not be redrawn; it will try again"
+# What ``_build_session_screens`` makes: asking for any of them before the first session
+# builds them all (a script, or a test, may reach for the exports before starting one).
+SESSION_SCREENS = frozenset({"joinline", "controls", "mode", "take_off", "timer", "lobby", "stage", "activities",
+                             "safeguarding", "questions", "private", "approved", "csv_download", "html_download",
+                             "summary"})
 
 
 class FacilitatorDashboard:
@@ -62,25 +67,63 @@ class FacilitatorDashboard:
         self._rendered: tuple | None = None  # the fingerprint on screen
 
         self.title = W.HTML(templates.macro("dashboard.html", "title"))
-        self.joinline = W.HTML()
-        self.joinline.add_class("tk-joinline")
         self.presentation = W.ToggleButton(description="Presentation mode", value=True,
                                            tooltip="On: nothing private on screen. Off: your notes open, "
                                                    "and a mirrored projector shows them too (key: P)")
         self.presentation.observe(lambda _: self.render(), "value")
         self.message = W.HTML()
         self.message.add_class("tk-message")
+        self.start = StartPanel(self.store, self.library, self.start_session, self.attach)
+        self.waiting = W.HTML(templates.macro("dashboard.html", "waiting"))
+        self.address = AddressParam(param="session", on_opened=self.opened)
 
+        # The start screen is all the page draws on opening. What runs a session (the
+        # controls, the activity list, the stage, the private panel, the summary: two
+        # thirds of the widgets) is built once the start screen has been drawn, while the
+        # facilitator fills it in (or at once, for a session picked up), and plotly.js for
+        # its charts is sent once a session is shown: the console is ready sooner, and
+        # "Start session" opens the lobby as fast as before.
+        self._session_screens = False
+        self._charts = False
+        self.header = W.HBox([self.title, self.presentation])
+        self.header.add_class("tk-header")
+        self.top = W.VBox([self.header])
+        self.top.add_class("tk-top")
+        self.body = W.HBox(layout=W.Layout(display="none"))
+        self.body.add_class("tk-body")
+        self.widget = W.VBox([stylesheet(), self.address, Drawn(self.drawn), self.top, self.message,
+                              self.start.widget, self.waiting, self.body])
+        self.widget.add_class("tk-root")
+        self.refresher = Refresher(self.refresh, refresh_seconds)
+        self.render()
+
+    def __getattr__(self, name):
+        # Only reached for an attribute not set yet: one of the session's screens.
+        if name in SESSION_SCREENS and not self.__dict__.get("_session_screens", True):
+            self._build_session_screens()
+            return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def drawn(self) -> None:
+        """The page has drawn the start screen: catch up with the store (a kernel kept warm
+        built it before the sessions started since), then build the session's screens."""
+        self.start.choose_last_plan()
+        self._build_session_screens()
+
+    def _build_session_screens(self) -> None:
+        """Build, once, every screen of a running session and put it in the page."""
+        if self._session_screens:
+            return
+        self._session_screens = True
+        self.joinline = W.HTML()
+        self.joinline.add_class("tk-joinline")
         self.controls = Controls(self.act, self.toggle_presentation, answered=self._answered_now)
         self.mode = W.HTML()
         self.mode.add_class("tk-mode")
         self.take_off = W.Button(description="Take questions off screen",
                                  tooltip="The questions on the class's screen go back to your private list")
         self.take_off.on_click(lambda _: self.questions.take_all_off())
-        header = W.HBox([self.title, *self.controls.steps, self.joinline, self.presentation])
-        header.add_class("tk-header")
         self.timer = Countdown()
-        self.start = StartPanel(self.store, self.library, self.start_session, self.attach)
         self.lobby = LobbyPanel()
         self.stage = Stage()
         self.activities = ActivityList(self.go_to, footer=[self.controls.end], header=[self.timer.widget])
@@ -96,24 +139,20 @@ class FacilitatorDashboard:
         self.html_download = Download("Download report (HTML)", self.html_file, on_error=self._failed,
                                       hint="Every chart in one file that opens without internet")
         self.summary = SummaryPanel([self.csv_download, self.html_download], self.close_session,
-                                    console=not projector)
-        self.waiting = W.HTML(templates.macro("dashboard.html", "waiting"))
+                                    console=not self.projector)
+        self.render()  # each hidden or shown as it should be before it reaches the page
 
+        self.header.children = [self.title, *self.controls.steps, self.joinline, self.presentation]
+        self.top.children = [self.header, self.mode]
         centre = W.VBox([self.lobby.widget, self.stage.widget, self.summary.widget, self.approved, self.take_off])
         centre.add_class("tk-stage")
-        self.body = W.HBox([self.activities.widget, centre, self.private.widget])
-        self.body.add_class("tk-body")
-        self.address = AddressParam(param="session", on_opened=self.opened)
-        page = [stylesheet(), PlotlyLoader(), ChartFitter(), self.address, KeepInView(selector=".tk-step.tk-current")]
-        if not projector:
+        self.body.children = [self.activities.widget, centre, self.private.widget]
+        page = [ChartFitter(), KeepInView(selector=".tk-step.tk-current")]
+        if not self.projector:
             page.append(self.controls.keys)
-        top = W.VBox([header, self.mode])
-        top.add_class("tk-top")
-        self.widget = W.VBox([*page, top, self.controls.confirm, self.message, self.start.widget, self.waiting,
-                              self.body])
-        self.widget.add_class("tk-root")
-        self.refresher = Refresher(self.refresh, refresh_seconds)
-        self.render()
+        children = list(self.widget.children)
+        children[children.index(self.top) + 1:children.index(self.top) + 1] = [self.controls.confirm]
+        self.widget.children = page + children
 
     # -- what the facilitator does ------------------------------------------------------
     def start_session(self, programme, labels: dict) -> None:
@@ -122,11 +161,16 @@ class FacilitatorDashboard:
 
     def attach(self, session) -> None:
         """Show ``session`` (a new one, or one picked up after a refresh or a restart)."""
+        self._build_session_screens()
         self.session = session
         self.snapshot = self._rendered = None
         self.message.value = ""
         self.address.value = session.code
         self.refresh()
+        if not self._charts:
+            # After the session's first screen, so that is drawn before the page runs plotly.js.
+            self._charts = True
+            self.widget.children = [PlotlyLoader(), *self.widget.children]
 
     def resume(self, code: str) -> bool:
         """Pick up the session with this join code; False (with a message) if there is none."""
@@ -152,8 +196,9 @@ class FacilitatorDashboard:
         """Turn this console into the projector view: no controls, nothing private."""
         self.projector = True
         self.presentation.value = True
-        self.widget.children = [w for w in self.widget.children if w is not self.controls.keys]
-        self.summary.show_exports(False)
+        if self._session_screens:
+            self.widget.children = [w for w in self.widget.children if w is not self.controls.keys]
+            self.summary.show_exports(False)
         self.render()
 
     def close_session(self) -> None:
@@ -249,14 +294,16 @@ class FacilitatorDashboard:
         """Draw every panel from the last snapshot (no store reads beyond what it needs)."""
         snap = self.snapshot if self.session is not None else None
         console = not self.projector
-        self.controls.update(snap)
         visible(self.start.widget, snap is None and console)
         visible(self.waiting, snap is None and self.projector)
         visible(self.body, snap is not None)
         visible(self.title, snap is None)
+        visible(self.presentation, snap is not None and console)
+        if not self._session_screens:
+            return
+        self.controls.update(snap)
         for button in self.controls.steps:
             visible(button, snap is not None and console)
-        visible(self.presentation, snap is not None and console)
         visible(self.activities.widget, console)
         visible(self.mode, snap is not None and console)
         toggle_class(self.widget, "tk-notes-open", snap is not None and console and not self.presenting)

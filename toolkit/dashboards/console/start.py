@@ -100,6 +100,13 @@ class StartPanel:
                 return choice
         return values[0] if values else None
 
+    def choose_last_plan(self) -> None:
+        """Choose the plan used last again, as on opening (a console kept warm was built
+        before the sessions started since)."""
+        first = self._first_plan()
+        if first is not None and first != self.plan.value:
+            self.plan.value = first
+
     def notes_file(self) -> tuple[str, str, bytes]:
         """The chosen plan's teaching notes as a download."""
         programme = self.selected_programme()

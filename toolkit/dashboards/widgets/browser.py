@@ -96,6 +96,25 @@ class AddressParam(anywidget.AnyWidget):
             self._on_opened(parse_qs(query.lstrip("?")))
 
 
+class Drawn(anywidget.AnyWidget):
+    """Calls ``on_drawn()`` once the page has painted the screen this widget came with
+    (place it anywhere): what the page needs later can be built then, not before the
+    first screen shows. In a tab not shown yet it waits for the tab to show: browsers paint
+    nothing there."""
+
+    _esm = STATIC / "drawn.js"
+
+    def __init__(self, on_drawn: Callable[[], None]):
+        super().__init__()
+        self._on_drawn: Callable[[], None] | None = on_drawn
+        self.on_msg(self._message)
+
+    def _message(self, _widget, content, _buffers) -> None:
+        if isinstance(content, dict) and content.get("event") == "drawn" and self._on_drawn is not None:
+            on_drawn, self._on_drawn = self._on_drawn, None
+            on_drawn()
+
+
 class ChartFitter(anywidget.AnyWidget):
     """Keeps plotly charts fitted to their boxes (those matching ``selector``) whenever a box
     appears, disappears or changes size: after a reveal, in presentation mode, on load."""

@@ -5,11 +5,14 @@ page of seven sent 35 MB to the browser and parsed it seven times (over ten seco
 before the first chart showed). Here one hidden ``PlotlyLoader`` brings plotly.js into
 the page once, and each ``Chart`` holds only its figure's JSON, redrawn with
 ``Plotly.react`` when it changes. Everything comes from the server: nothing from a CDN.
+
+The loader sends the bundle only when its page asks, after drawing its first screen: in
+the widgets' state it was received, parsed and run before anything was drawn (a second
+and more of the page's opening on two busy cores, measured in BENCHMARKS.md section 10).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 import anywidget
@@ -18,19 +21,24 @@ import plotly.graph_objects as go
 import traitlets
 
 STATIC = Path(__file__).resolve().parent / "static"
-
-
-@lru_cache(maxsize=1)
-def _loader_js() -> str:
-    bundle = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text(encoding="utf-8")
-    return bundle + "\n" + (STATIC / "plotly-loader.js").read_text(encoding="utf-8")
+BUNDLE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 class PlotlyLoader(anywidget.AnyWidget):
-    """Puts plotly.js in the page once, for every ``Chart`` on it (place it anywhere)."""
+    """Puts plotly.js in the page once, for every ``Chart`` on it (place it anywhere).
+
+    The page asks for the bundle once it has drawn; it is read from plotly's package then,
+    so a kernel kept warm holds none of it."""
+
+    _esm = STATIC / "plotly-loader.js"
 
     def __init__(self, **kwargs):
-        super().__init__(_esm=_loader_js(), **kwargs)
+        super().__init__(**kwargs)
+        self.on_msg(self._message)
+
+    def _message(self, _widget, content, _buffers) -> None:
+        if isinstance(content, dict) and content.get("event") == "plotly":
+            self.send({"event": "plotly"}, buffers=[BUNDLE.read_bytes()])
 
 
 class Chart(anywidget.AnyWidget):

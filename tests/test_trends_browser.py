@@ -206,3 +206,25 @@ def test_a_store_that_cannot_be_opened_is_said_in_words(tmp_path, monkeypatch, c
     monkeypatch.setenv("TOOLKIT_DB_URL", f"sqlite:///{junk}")
     assert show() is None
     assert "cannot open the store" in capsys.readouterr().out
+
+
+def test_a_page_kept_warm_catches_up_with_sessions_added_before_it_was_opened(sqlite_url, programme):
+    from toolkit import demo
+    from toolkit.dashboards.widgets.browser import Drawn
+
+    def drawn(page):  # what the page says once it has painted its first screen
+        next(w for w in page.widget.children if isinstance(w, Drawn))._message(None, {"event": "drawn"}, [])
+
+    store = Store(sqlite_url)
+    demo.simulate(store, sessions=3, programmes=[programme], seed=2)
+    warm = TrendsDashboard(store)  # a kernel kept warm reads the store before anyone opens the page
+    current = TrendsDashboard(store)
+    drawn(current)  # a page open already
+    demo.simulate(store, sessions=2, programmes=[programme], seed=3, append=True)
+    drawn(warm)
+    assert warm.tables.headline["sessions"].iloc[0] == 5
+    fresh = TrendsDashboard(store)
+    version = fresh.panels["cards"].chart.version
+    drawn(fresh)  # nothing added since it read the store: nothing drawn again
+    assert fresh.panels["cards"].chart.version == version
+    assert current.tables.headline["sessions"].iloc[0] == 3  # a page already open waits for "Reload data"

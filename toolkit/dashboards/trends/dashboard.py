@@ -23,7 +23,7 @@ from ...charts import trends as C
 from ...content.vocab import GROUP_LABELS
 from ...errors import ToolkitError
 from ...store import Store, open_store
-from ..widgets.browser import ChartFitter, Download
+from ..widgets.browser import ChartFitter, Download, Drawn
 from ..widgets.chart import Chart, PlotlyLoader
 from . import report
 from .page import stylesheet, templates
@@ -149,7 +149,7 @@ class TrendsDashboard:
                        self.panels["cards"].widget, self.panels["misjudged"].widget, self.panels["models"].widget,
                        self.panels["change_months"].widget])
         body.add_class("tk-body")
-        self.widget = W.VBox([stylesheet(), PlotlyLoader(), ChartFitter(), top, body])
+        self.widget = W.VBox([stylesheet(), PlotlyLoader(), ChartFitter(), Drawn(self.drawn), top, body])
         self.widget.add_class("tk-trends")
 
         for picker in (self.since, self.until):
@@ -245,6 +245,12 @@ class TrendsDashboard:
             self.demo = self.store.demo_sessions()
             self._set_options()
         self.refresh()
+
+    def drawn(self) -> None:
+        """The page has drawn: read the store again if sessions were added since it was read
+        (a kernel kept warm read it before the page was opened)."""
+        if self.store.trends_stamp() != self.loaded.stamp:
+            self.reload()
 
     def _period_chosen(self, change) -> None:
         """A preset sets both dates (and redraws once); "chosen dates" leaves them be."""

@@ -342,8 +342,7 @@ class Store:
             bulk.set_meta(conn, bulk.DEMO_KEY, str(before + added))
 
     def trends_frame(self):
-        """Every answer at once, compactly, with session labels and chart labels: what the
-        trends page filters in memory (``trends.Loaded``)."""
+        """Every answer, compactly, with its labels: what the trends page filters (``trends.Loaded``)."""
         from . import trends  # pandas loads only where frames are wanted
         return trends.load(self)
 

@@ -207,8 +207,6 @@ def test_a_killed_process_loses_no_acknowledged_answer(store_url, programme):
     outright (SIGKILL: no flush, no goodbye) mid-stream: every answer they were told was
     stored is there once, with the value of its last acknowledged round or of the one
     in flight."""
-    import multiprocessing
-    from multiprocessing import connection as mp_connection
 
     from support.crowd import answer_until_killed
     store = Store(store_url)
@@ -218,31 +216,9 @@ def test_a_killed_process_loses_no_acknowledged_answer(store_url, programme):
     session.open_voting()
     options = [o if isinstance(o, str) else o["id"] for o in (store.public_state(session.code)["activity"]
                                                               .get("options") or [])]
-    ctx = multiprocessing.get_context("spawn")
-    pipes = [ctx.Pipe(duplex=False) for _ in range(2)]
-    workers = [ctx.Process(target=answer_until_killed, args=(store_url, session.code, n, sort.id, sort.items,
-                                                             options, pipes[n][1]), daemon=True) for n in range(2)]
-    for w in workers:
-        w.start()
-    got = []
-
-    def read(wait: float) -> bool:
-        ready = mp_connection.wait([r for r, _ in pipes], timeout=wait)
-        for r in ready:
-            try:
-                got.extend(r.recv())
-            except EOFError:
-                pass
-        return bool(ready)
-    deadline = time.monotonic() + 60
     # Several rounds from both, then killed wherever they are.
-    while (len(got) < 600 or len({t.split("-")[1] for t, *_ in got}) < 2) and time.monotonic() < deadline:
-        read(5)
-    for w in workers:
-        w.kill()
-        w.join(10)
-    while read(0.5):
-        pass
+    got = acknowledged_until_killed(answer_until_killed, lambda n, pipe: (store_url, session.code, n, sort.id,
+                                                                          sort.items, options, pipe), 600)
     assert len(got) >= 600, f"only {len(got)} answers acknowledged before the kill"
     last = {}
     for token, item, rnd, new in got:
@@ -358,16 +334,32 @@ def test_a_killed_process_loses_no_acknowledged_join(store_url, programme):
     """Two processes join devices through group commit and are killed outright mid-stream:
     every device they were told was registered is there with the number it was told, and
     the session counts each device once."""
-    import multiprocessing
-    from multiprocessing import connection as mp_connection
 
     from support.crowd import join_until_killed
     store = Store(store_url)
     session = store.start_session(programme)
+    got = acknowledged_until_killed(join_until_killed, lambda n, pipe: (store_url, session.code, n, pipe), 500)
+    assert len(got) >= 500, f"only {len(got)} joins acknowledged before the kill"
+    assert all(new for *_, new in got)
+    store.close()
+    again = Store(store_url)
+    stored = devices_of(again, session.id)
+    for token, number, _ in got:
+        assert stored.get(token_hash(session.id, token)) == number, token
+    assert len(set(stored.values())) == len(stored), "no number twice"
+    assert again.session(session.id).respondents == len(stored), "every device counted once"
+    again.close()
+
+
+def acknowledged_until_killed(target, args_for, at_least: int) -> list:
+    """Two processes running ``target(*args_for(n, pipe))``, each sending what it was told is
+    committed down its pipe, SIGKILLed once both have sent and ``at_least`` arrived (or after
+    a minute); everything they sent before they died."""
+    import multiprocessing
+    from multiprocessing import connection as mp_connection
     ctx = multiprocessing.get_context("spawn")
     pipes = [ctx.Pipe(duplex=False) for _ in range(2)]
-    workers = [ctx.Process(target=join_until_killed, args=(store_url, session.code, n, pipes[n][1]), daemon=True)
-               for n in range(2)]
+    workers = [ctx.Process(target=target, args=args_for(n, pipes[n][1]), daemon=True) for n in range(2)]
     for w in workers:
         w.start()
     got = []
@@ -381,20 +373,11 @@ def test_a_killed_process_loses_no_acknowledged_join(store_url, programme):
                 pass
         return bool(ready)
     deadline = time.monotonic() + 60
-    while (len(got) < 500 or len({t.split("-")[1] for t, *_ in got}) < 2) and time.monotonic() < deadline:
+    while (len(got) < at_least or len({t.split("-")[1] for t, *_ in got}) < 2) and time.monotonic() < deadline:
         read(5)
     for w in workers:
         w.kill()
         w.join(10)
     while read(0.5):
         pass
-    assert len(got) >= 500, f"only {len(got)} joins acknowledged before the kill"
-    assert all(new for *_, new in got)
-    store.close()
-    again = Store(store_url)
-    stored = devices_of(again, session.id)
-    for token, number, _ in got:
-        assert stored.get(token_hash(session.id, token)) == number, token
-    assert len(set(stored.values())) == len(stored), "no number twice"
-    assert again.session(session.id).respondents == len(stored), "every device counted once"
-    again.close()
+    return got

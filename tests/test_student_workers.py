@@ -101,7 +101,6 @@ class Phone(threading.Thread):
         self.n, self.base_url, self.code, self.sort = n, base_url, code, sort
         self.address = phone_address()
         self.acked: list[tuple[str, str, float]] = []
-        self.failures = 0
         self.versions: list[int] = []
         self.stop = threading.Event()  # stops answering
         self.deaf = threading.Event()  # stops following the stream
@@ -133,7 +132,7 @@ class Phone(threading.Thread):
                 response = client.post(f"toolkit/api/sessions/{self.code}/responses", json=body,
                                        headers={"X-XSRFToken": xsrf})
             except httpx.TransportError:
-                self.failures += 1  # its connection went with the worker: the page sends it again
+                # Its connection went with the worker: the page sends it again.
                 time.sleep(0.05)
                 continue
             if response.status_code in (429, 503):
@@ -199,6 +198,7 @@ def test_a_killed_worker_loses_no_answer_and_every_worker_hears_every_change(bac
 
             # One worker killed outright, mid-answer.
             victim = max(worker_processes(served), key=lambda w: phones_held(w, port))
+            on_victim = phones_held(victim, port)
             acked_before = sum(len(p.acked) for p in phones)
             victim.send_signal(signal.SIGKILL)
             killed_at = time.monotonic()
@@ -240,7 +240,10 @@ def test_a_killed_worker_loses_no_answer_and_every_worker_hears_every_change(bac
                 phone.join(30)
         for p in phones:
             assert p.error is None, p.error
-        assert any(p.failures for p in phones), "some phones were on the killed worker"
+        # Whether a phone's request was in flight at the kill is chance (an idle kept-alive
+        # connection found closed is replaced before the request is sent); that phones were
+        # connected to the worker killed is not.
+        assert on_victim, "some phones were on the killed worker"
 
         # Every acknowledged answer is there with its last value, and nothing twice.
         for p in phones:

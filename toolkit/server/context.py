@@ -20,6 +20,7 @@ from tornado import template
 from .. import config
 from ..errors import ConfigError
 from .events import StreamSlots, Watcher
+from . import heap
 from .limits import AddressKey, ClientAddress, CodeGuard, RateLimiter
 
 HERE = Path(__file__).resolve().parent
@@ -129,6 +130,7 @@ class Context:
     async def enrol(self, code: str, token: str, admit) -> tuple:
         """Register a device by group commit (``Store.queue_join``): (the session's row as the
         join read it, respondent, new); returns only once it is committed."""
+        heap.settle()
         return await self._queued(self.store.queue_join, code, token, admit)
 
     async def _queued(self, queue, *args):

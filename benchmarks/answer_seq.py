@@ -37,13 +37,7 @@ def main(argv=None) -> None:
     import toolkit
     url = args.db or f"sqlite:///{Path(tempfile.mkdtemp(prefix='seq-')) / 'seq.db'}"
     store = toolkit.open_store(url)
-    session = store.start_session("short-25", organisation="Benchmark")
-    session.next()
-    while session.current_activity.kind not in ("card", "poll"):
-        session.next()
-    session.open_voting()
-    activity = session.current_activity
-    options = [o["id"] for o in store.public_state(session.code)["activity"]["options"]]
+    session, activity, options = common.voting_session(store)
     token, seq = "b" * 32, 0
     store.record_response(session.code, token, activity.id, options[0])
     per = {"plain": [], "numbered": []}

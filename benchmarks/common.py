@@ -111,6 +111,18 @@ def save(name: str, data: dict) -> Path:
     return path
 
 
+def voting_session(store):
+    """A ``short-25`` session on its first card or poll, voting open: (session, activity,
+    the activity's option ids)."""
+    session = store.start_session("short-25", organisation="Benchmark")
+    session.next()
+    while session.current_activity.kind not in ("card", "poll"):
+        session.next()
+    session.open_voting()
+    options = [o["id"] for o in store.public_state(session.code)["activity"]["options"]]
+    return session, session.current_activity, options
+
+
 # -- a served toolkit ----------------------------------------------------------------
 # The tests' own (tests/support/serve.py): one way to start toolkit serve, for both.
 sys.path.insert(1, str(ROOT / "tests"))

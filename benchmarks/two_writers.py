@@ -75,14 +75,8 @@ def main(argv=None) -> None:
         for kind in KINDS:
             url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='writers-')) / 'two.db'}"
             store = toolkit.open_store(url)
-            session = store.start_session("short-25", organisation="Benchmark")
-            session.next()
-            while session.current_activity.kind not in ("card", "poll"):
-                session.next()
-            session.open_voting()
-            activity = session.current_activity.id
-            options = [o["id"] for o in store.public_state(session.code)["activity"]["options"]]
-            code = session.code
+            session, activity, options = common.voting_session(store)
+            code, activity = session.code, activity.id
             store.close()
             out = ctx.Queue()
             start_at = time.time() + 3  # both processes imported and connected

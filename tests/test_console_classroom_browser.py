@@ -71,7 +71,9 @@ def test_a_lesson_on_one_mirrored_screen_shows_nothing_private_unless_opened(ser
     # ipywidgets writes "(0)" after the label; the stylesheet shows the label alone.
     assert upload.evaluate("e => getComputedStyle(e).fontSize") == "0px"
     assert "Upload a plan" in upload.evaluate("e => getComputedStyle(e, '::before').content")
-    grid = page.locator(".tk-labels").bounding_box()
+    labels = page.locator(".tk-labels")
+    labels.wait_for(timeout=UPDATE)  # the button can be drawn before the boxes beside it
+    grid = labels.bounding_box()
     for label in ("Group", "Setting", "Organisation", "Facilitator"):
         box = page.get_by_label(label).bounding_box()
         assert box["x"] + box["width"] <= grid["x"] + grid["width"] + 0.5 and box["width"] > 150, label

@@ -75,6 +75,7 @@ def test_a_lesson_on_one_mirrored_screen_shows_nothing_private_unless_opened(ser
     labels.wait_for(timeout=UPDATE)  # the button can be drawn before the boxes beside it
     grid = labels.bounding_box()
     for label in ("Group", "Setting", "Organisation", "Facilitator"):
+        expect(page.get_by_label(label)).to_be_visible(timeout=UPDATE)
         box = page.get_by_label(label).bounding_box()
         assert box["x"] + box["width"] <= grid["x"] + grid["width"] + 0.5 and box["width"] > 150, label
     with page.expect_download() as notes:

@@ -63,6 +63,7 @@ from common import cpu_seconds, sse_events  # noqa: E402
 
 PLAN = "short-25"
 JOIN_WINDOW = 10.0
+GENERATOR_GC = (50_000, 20, 10)  # the load generator's collection thresholds while phones answer
 mono = time.monotonic
 
 
@@ -359,12 +360,18 @@ async def hall_run(args, server: common.Server, db_url: str, sampler: common.Pro
         # collections need not walk them again (each one a stall timed into answers in flight).
         gc.collect()
         gc.freeze()
+        # And each phone's kept-alive connection makes objects that live until its next answer,
+        # seconds: collected young less often, they are freed before they reach the oldest
+        # generation, whose full collections stalled the generator (as toolkit/server/heap.py).
+        thresholds = gc.get_threshold()
+        gc.set_threshold(*GENERATOR_GC)
         log(f"  joined: {hall.joined}/{args.students} in {mono() - t_start:.1f} s "
             f"({sum(1 for s in hall.students if s.error)} errors)")
         await drive(db_url, code, hall, changes, log)
         marks["done"] = (mono(), sampler.cpu(), sum(me.cpu_times()[:2]))
         watch_stalls.cancel()
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
         busy1 = psutil.cpu_times()
         for t in tasks:
             t.cancel()
@@ -444,7 +451,9 @@ async def hall_run(args, server: common.Server, db_url: str, sampler: common.Pro
                                  for a, t0, t1, st in hall.acks],
                      "changes": [(c["what"], round(c["t_call"] - t_start, 4), round(c["t_done"] - t_start, 4))
                                  for c in changes],
-                     "generator_stalls": stalls},
+                     "generator_stalls": stalls,
+                     # The monotonic clock at 0, to line a server's own log up with this one.
+                     "t_start": t_start},
         "chart_visible_ms": common.summary(chart, (50, 95)),
         "chart_fingerprint_ms": common.summary([1000 * (p[1] - p[0]) for p in samples["polls"]], (50, 95)),
         "chart_responses_read_ms": common.summary([1000 * r[1] for r in samples["reads"]], (50, 95)),

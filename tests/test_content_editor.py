@@ -257,3 +257,49 @@ def test_a_card_before_the_definition_slide_is_pointed_out_until_the_slide_moves
     assert "Activity 1 comes before the slide that says what exploitation is" in acts.messages.value
     acts.move(-1)
     assert acts.messages.value == "" and [a["kind"] for a in acts.items] == ["slide", "card"]
+
+
+def test_an_own_file_is_deleted_after_asking_unless_a_plan_uses_it_or_it_changed(own_dir):
+    from toolkit.dashboards.editor import EditorDashboard
+    deck = shipped("data/decks/healthy-or-exploitative.yaml")
+    deck.update(id="my-deck", title="My deck")
+    deck_path = own.path_for("deck", "my-deck")
+    own.save(own.dump(deck), deck_path, None)
+    plan = shipped("sessions/plans/short-25.yaml")
+    plan.update(id="my-plan", title="My plan", deck="my-deck")
+    plan_path = own.path_for("plan", "my-plan")
+    own.save(own.dump(plan), plan_path, None)
+    editor = EditorDashboard()
+
+    editor.open(editor.find("deck", "healthy-or-exploitative"))  # shipped: nothing to delete
+    assert editor.delete_button.layout.display == "none"
+    editor.ask_delete()
+    assert not editor.delete() and editor.delete_choice.layout.display == "none"
+
+    editor.open(editor.find("deck", "my-deck"))  # a plan still names it: not offered
+    assert editor.delete_button.layout.display != "none"
+    editor.ask_delete()
+    assert "Not deleted" in editor.status.value and "my-plan.yaml uses this file" in editor.status.value
+    assert editor.delete_choice.layout.display == "none" and not editor.delete() and deck_path.exists()
+
+    editor.open(editor.find("plan", "my-plan"))  # asked, kept
+    editor.ask_delete()
+    assert "Delete my-plan.yaml?" in editor.status.value and editor.delete_choice.layout.display != "none"
+    editor.keep()
+    assert plan_path.exists() and editor.status.value == ""
+
+    plan_path.write_text(plan_path.read_text().replace("My plan", "Changed elsewhere"))  # changed on disk
+    editor.ask_delete()
+    assert not editor.delete() and "changed on disk" in editor.status.value and plan_path.exists()
+
+    editor.reload()
+    editor.ask_delete()
+    assert editor.delete(), editor.status.value
+    assert not plan_path.exists() and "Deleted my-plan.yaml" in editor.status.value
+    assert editor.doc is None and editor.actions.layout.display == "none"
+    assert ("plan", "my-plan") not in {(e.kind, e.ident) for e in editor.entries}
+
+    editor.open(editor.find("deck", "my-deck"))  # no plan names it now
+    editor.ask_delete()
+    assert editor.delete() and not deck_path.exists()
+    assert load_file(ROOT / "data/decks/healthy-or-exploitative.yaml")  # shipped files untouched

@@ -229,7 +229,7 @@ def test_a_facilitator_writes_content_and_runs_it(served, browser, artifacts):
     page.close()
 
 
-def test_a_shared_plan_is_imported_whole_or_refused_whole(served, browser, artifacts, tmp_path):
+def test_a_shared_plan_is_imported_whole_or_refused_whole_and_can_be_deleted(served, browser, artifacts, tmp_path):
     page = browser.new_page(viewport=DESK)
     page.goto(served.lines["Content editor"], timeout=KERNEL_START)
     page.locator(".tk-file").first.wait_for(timeout=KERNEL_START)
@@ -261,4 +261,18 @@ def test_a_shared_plan_is_imported_whole_or_refused_whole(served, browser, artif
     page.get_by_role("button", name="Replace my files").click()
     expect(top.locator(".tk-ok")).to_contain_text("Imported: club-plan.yaml", timeout=CHECKED)
     assert load_file(served.own / "plans" / "club-plan.yaml").title == "Club plan, revised"
+
+    # The facilitator changes their mind: the imported plan is deleted, after asking.
+    page.locator(".tk-file", has_text="Club plan, revised").click()
+    work = page.locator(".tk-work")
+    expect(work).to_contain_text("Club plan, revised", timeout=CHECKED)
+    work.get_by_role("button", name="Delete", exact=True).click()
+    expect(work.locator(".tk-status")).to_contain_text("Delete club-plan.yaml?", timeout=CHECKED)
+    shot(page, artifacts, "8-delete-asked")
+    assert (served.own / "plans" / "club-plan.yaml").exists()
+    work.get_by_role("button", name="Delete the file").click()
+    expect(work.locator(".tk-status")).to_contain_text("Deleted club-plan.yaml", timeout=CHECKED)
+    expect(page.locator(".tk-file", has_text="Club plan")).to_have_count(0)
+    shot(page, artifacts, "9-deleted")
+    assert not (served.own / "plans" / "club-plan.yaml").exists()
     page.close()

@@ -125,6 +125,20 @@ def save(text: str, path: str | Path, opened: str | None) -> str:
     return digest(path)
 
 
+def delete(path: str | Path, opened: str | None) -> None:
+    """Remove ``path`` from the own-content folder if it still holds what was opened
+    (``opened``, its ``digest``); ``Conflict`` says why not, and nothing is removed."""
+    path = Path(path)
+    if not is_own(path):
+        raise Conflict(f"{path} is shipped content: only files in your own content folder can be deleted")
+    now = digest(path)
+    if now is None:
+        raise Conflict(f"{path.name} is no longer in your content folder")
+    if now != opened:
+        raise Conflict(f"{path.name} changed on disk since you opened it: reload it and look before deleting it")
+    path.unlink()
+
+
 def free_id(base: str, taken: set[str]) -> str:
     """``base-copy``, ``base-copy-2``… : the first id not in ``taken`` (at most 60 characters)."""
     stem = re.sub(r"-copy(-\d+)?$", "", base)[:50]

@@ -60,13 +60,22 @@ class EditorDashboard:
         self.save_button = W.Button(description="Save", button_style="primary")
         self.reload_button = W.Button(description="Reload from disk")
         self.copy_button = W.Button(description="Save as a copy")
+        self.delete_button = W.Button(description="Delete", tooltip="Remove this file from your own folder")
+        self.confirm_delete_button = W.Button(description="Delete the file", button_style="danger")
+        self.keep_button = W.Button(description="Keep it")
         self.export = Download("Export plan to share", self.export_file, on_error=self._failed,
                                hint="The plan with its deck and poll bank, as one file")
         self.duplicate_button.on_click(lambda _: self.duplicate())
         self.save_button.on_click(lambda _: self.save())
         self.reload_button.on_click(lambda _: self.reload())
         self.copy_button.on_click(lambda _: self.save_copy())
-        self.actions = row([self.duplicate_button, self.save_button, self.reload_button, self.copy_button, self.export])
+        self.delete_button.on_click(lambda _: self.ask_delete())
+        self.confirm_delete_button.on_click(lambda _: self.delete())
+        self.keep_button.on_click(lambda _: self.keep())
+        self.actions = row([self.duplicate_button, self.save_button, self.reload_button, self.copy_button, self.export,
+                            self.delete_button])
+        self.delete_choice = row([self.confirm_delete_button, self.keep_button])
+        visible(self.delete_choice, False)
         self.status = W.HTML()
         self.status.add_class("tk-status")
         self.summary = W.HTML()
@@ -76,7 +85,7 @@ class EditorDashboard:
         self.editors = {"deck": self.deck_editor, "polls": self.polls_editor, "plan": self.plan_editor}
         for editor in self.editors.values():
             visible(editor.widget, False)
-        work = W.VBox([self.doc_head, self.actions, self.status, self.summary,
+        work = W.VBox([self.doc_head, self.actions, self.status, self.delete_choice, self.summary,
                        *[e.widget for e in self.editors.values()]])
         work.add_class("tk-work")
         visible(self.actions, False)
@@ -129,6 +138,8 @@ class EditorDashboard:
         visible(self.reload_button, doc.editable and not doc.is_new)
         visible(self.copy_button, False)
         visible(self.export, doc.kind == "plan")
+        visible(self.delete_button, doc.editable and not doc.is_new)
+        visible(self.delete_choice, False)
         self.status.value = status
         self.validate()
 
@@ -192,6 +203,52 @@ class EditorDashboard:
             return
         taken = self.taken_ids(self.doc.kind) | {self.doc.data.get("id")}
         self.show_doc(self.doc.copy(taken), status=piece("status", "duplicated", self.doc.name))
+
+    # -- deleting ------------------------------------------------------------------
+    def users(self) -> list[Entry]:
+        """The plans that name the open deck or poll bank (as saved on disk)."""
+        doc = self.doc
+        if doc is None or doc.kind == "plan" or doc.is_new:
+            return []
+        ident = next((e.ident for e in self.entries if e.path == doc.path), None)
+        return [e for e in self.entries if e.kind == "plan" and ident and e.data.get(doc.kind) == ident]
+
+    def ask_delete(self) -> None:
+        """Ask before deleting; a deck or poll bank a plan still uses is not offered."""
+        doc = self.doc
+        if doc is None or not doc.editable or doc.is_new:
+            return
+        users = self.users()
+        if users:
+            self.status.value = piece("status", "in_use", [e.path.name for e in users])
+            return
+        self.status.value = piece("status", "ask_delete", doc.name, doc.dirty)
+        visible(self.delete_choice, True)
+
+    def keep(self) -> None:
+        visible(self.delete_choice, False)
+        self.status.value = ""
+
+    def delete(self) -> bool:
+        doc = self.doc
+        visible(self.delete_choice, False)
+        if doc is None or not doc.editable or doc.is_new or self.users():
+            return False
+        try:
+            doc.delete()
+        except Conflict as exc:
+            self.status.value = piece("status", "not_deleted", exc.message)
+            return False
+        self.doc = self.checked = None
+        for editor in self.editors.values():
+            visible(editor.widget, False)
+        visible(self.actions, False)
+        self.doc_head.value = piece("welcome")
+        self.summary.value = self.import_message.value = ""
+        self.preview.show(None, "Open a card, a question or a plan to see it as a phone shows it.")
+        self.refresh_list()
+        self.status.value = piece("status", "deleted", doc.name)
+        return True
 
     # -- sharing -------------------------------------------------------------------
     def export_file(self) -> tuple[str, str, bytes]:

@@ -56,6 +56,10 @@ class Document:
         self.opened = own.save(text, path, self.opened)
         self.path, self.dirty = path, False
 
+    def delete(self) -> None:
+        """Remove the file (``Conflict`` if it changed since it was opened)."""
+        own.delete(self.path, self.opened)
+
     def copy(self, taken: set[str], title_suffix: str = " (copy)") -> "Document":
         """An editable copy under a free id in the own-content folder (not yet saved)."""
         data = copy.deepcopy(self.data)

@@ -12,6 +12,14 @@ function render({ model, el }) {
   };
   document.addEventListener("keydown", onKey);
   el.style.display = "none";
-  return () => document.removeEventListener("keydown", onKey);
+  // The page says when its keys work: a key pressed before this widget is drawn goes nowhere.
+  const root = document.documentElement;
+  root.dataset.tkKeys = String(Number(root.dataset.tkKeys || 0) + 1);
+  return () => {
+    document.removeEventListener("keydown", onKey);
+    const left = Number(root.dataset.tkKeys || 1) - 1;
+    if (left > 0) root.dataset.tkKeys = String(left);
+    else delete root.dataset.tkKeys;
+  };
 }
 export default { render };

@@ -68,15 +68,23 @@ def test_a_lesson_on_one_mirrored_screen_shows_nothing_private_unless_opened(ser
     plans = page.get_by_label("Plan")
     assert "50-minute lesson" in plans.locator("option:checked").inner_text().replace("\xa0", " ")
     upload = page.locator(".tk-upload")
-    # ipywidgets writes "(0)" after the label; the stylesheet shows the label alone.
+    # ipywidgets writes "(0)" after the label; the stylesheet shows the label alone (once the
+    # button is drawn: on a busy machine the start screen arrives piece by piece).
+    expect(upload).to_be_visible(timeout=UPDATE)
+    page.wait_for_function("() => { const e = document.querySelector('.tk-upload');"
+                           " return e && getComputedStyle(e, '::before').content.includes('Upload a plan'); }",
+                           timeout=UPDATE)
     assert upload.evaluate("e => getComputedStyle(e).fontSize") == "0px"
-    assert "Upload a plan" in upload.evaluate("e => getComputedStyle(e, '::before').content")
     labels = page.locator(".tk-labels")
     labels.wait_for(timeout=UPDATE)  # the button can be drawn before the boxes beside it
-    grid = labels.bounding_box()
+
+    def measured(label):  # both together, again if the start screen was drawn anew between them
+        grid, box = labels.bounding_box(), page.get_by_label(label).bounding_box()
+        return (grid, box) if grid and box else None
+
     for label in ("Group", "Setting", "Organisation", "Facilitator"):
         expect(page.get_by_label(label)).to_be_visible(timeout=UPDATE)
-        box = page.get_by_label(label).bounding_box()
+        grid, box = wait_for(lambda: measured(label), UPDATE / 1000, f"the {label} box and its grid drawn")
         assert box["x"] + box["width"] <= grid["x"] + grid["width"] + 0.5 and box["width"] > 150, label
     with page.expect_download() as notes:
         page.get_by_role("button", name="Teaching notes (HTML)").click()

@@ -39,6 +39,7 @@ class EditorDashboard:
             button.on_click(lambda _, k=kind: self.new(k))
         self.upload = W.FileUpload(accept=".yaml,.yml", multiple=False, description="Import a shared plan…",
                                    layout=W.Layout(width="auto"))
+        self.upload.add_class("tk-import")  # its stylesheet drops the count ipywidgets puts after the label
         self.upload.observe(self._uploaded, "value")
         self.import_message = W.HTML()
         self.replace_button = W.Button(description="Replace my files", button_style="danger")

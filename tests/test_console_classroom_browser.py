@@ -68,13 +68,14 @@ def test_a_lesson_on_one_mirrored_screen_shows_nothing_private_unless_opened(ser
     plans = page.get_by_label("Plan")
     assert "50-minute lesson" in plans.locator("option:checked").inner_text().replace("\xa0", " ")
     upload = page.locator(".tk-upload")
-    # ipywidgets writes "(0)" after the label; the stylesheet shows the label alone (once the
-    # button is drawn: on a busy machine the start screen arrives piece by piece).
+    # ipywidgets writes "(0)" after the label; the stylesheet shows the label alone. Read in one
+    # go once the button is drawn: on a busy machine the start screen arrives piece by piece and
+    # can be drawn anew between two reads.
     expect(upload).to_be_visible(timeout=UPDATE)
     page.wait_for_function("() => { const e = document.querySelector('.tk-upload');"
-                           " return e && getComputedStyle(e, '::before').content.includes('Upload a plan'); }",
+                           " return e && getComputedStyle(e).fontSize === '0px'"
+                           " && getComputedStyle(e, '::before').content.includes('Upload a plan'); }",
                            timeout=UPDATE)
-    assert upload.evaluate("e => getComputedStyle(e).fontSize") == "0px"
     labels = page.locator(".tk-labels")
     labels.wait_for(timeout=UPDATE)  # the button can be drawn before the boxes beside it
 

@@ -256,9 +256,10 @@ def test_a_shared_plan_is_imported_whole_or_refused_whole_and_can_be_deleted(ser
     expect(top.locator(".tk-ok")).to_contain_text("Imported: club-plan.yaml", timeout=CHECKED)
     expect(page.locator(".tk-file", has_text="Club plan")).to_be_visible()
     # The button reads as before, without the count of files chosen ipywidgets puts after it.
-    button = page.locator(".tk-import")
-    assert button.evaluate("e => getComputedStyle(e).fontSize") == "0px"
-    assert button.evaluate("e => getComputedStyle(e, '::before').content") == '"Import a shared plan…"'
+    page.wait_for_function("() => { const e = document.querySelector('.tk-import');"
+                           " return e && getComputedStyle(e).fontSize === '0px'"
+                           " && getComputedStyle(e, '::before').content === '\"Import a shared plan…\"'; }",
+                           timeout=CHECKED)
     upload("club-plan.share.yaml", text.replace("title: Club plan", "title: Club plan, revised"))
     expect(top.locator(".tk-problems")).to_contain_text("plan 'club-plan'", timeout=CHECKED)
     assert load_file(served.own / "plans" / "club-plan.yaml").title == "Club plan"

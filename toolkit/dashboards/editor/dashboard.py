@@ -223,7 +223,7 @@ class EditorDashboard:
         if users:
             self.status.value = piece("status", "in_use", [e.path.name for e in users])
             return
-        self.status.value = piece("status", "ask_delete", doc.name, doc.dirty)
+        self.status.value = piece("status", "ask_delete", doc.name, unsaved=doc.dirty)
         visible(self.delete_choice, True)
 
     def keep(self) -> None:
